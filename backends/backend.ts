@@ -1,0 +1,21 @@
+// The interface every backend implements. The frontend (core/) only talks to a backend
+// through this: eager ops run as one-primitive programs, jit runs whole programs.
+import type { ShapedArray } from "../core/aval";
+import type { TypedArray } from "../core/dtype";
+import type { Params } from "../core/primitive";
+
+/** A device buffer; its representation belongs to the backend (a TypedArray on the CPU). */
+export type Buffer = unknown;
+
+export interface Backend {
+  readonly name: string;
+  /** Copies host data (stored as the aval's dtype) to a new device buffer. */
+  upload(data: TypedArray, aval: ShapedArray): Buffer;
+  /** A host copy of a buffer; backends that cannot block throw, pointing to `read`. */
+  readSync(buffer: Buffer, aval: ShapedArray): TypedArray;
+  read(buffer: Buffer, aval: ShapedArray): Promise<TypedArray>;
+  /** Runs one primitive. Inputs are on this backend; output avals come from abstractEval. */
+  execute(prim: string, params: Params, inputs: readonly { buffer: Buffer; aval: ShapedArray }[],
+          outAvals: readonly ShapedArray[]): Buffer[];
+  dispose(buffer: Buffer): void;
+}

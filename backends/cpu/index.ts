@@ -1,0 +1,39 @@
+// The CPU backend: buffers are TypedArrays; every primitive has a reference kernel here.
+// The table is typed over every primitive name, so a primitive without a kernel fails tsc.
+import type { ShapedArray } from "../../core/aval";
+import { allocate, type TypedArray } from "../../core/dtype";
+import { registerBackend } from "../../core/device";
+import type { ParamsOf, PrimName } from "../../core/primitives";
+import type { Params } from "../../core/primitive";
+import type { Backend, Buffer } from "../backend";
+import { elementwiseKernels } from "./elementwise";
+import { reduceKernels } from "./reduce";
+import { structuralKernels } from "./structural";
+import type { Kernel } from "./util";
+
+const kernels: { [N in PrimName]: Kernel<ParamsOf<N>> } = {
+  ...elementwiseKernels,
+  ...structuralKernels,
+  ...reduceKernels,
+};
+
+export class CpuBackend implements Backend {
+  readonly name = "cpu";
+  upload(data: TypedArray, aval: ShapedArray): Buffer {
+    const out = allocate("cpu", aval.dtype, aval.size);
+    out.set(data);
+    return out;
+  }
+  readSync(buffer: Buffer): TypedArray { return (buffer as TypedArray).slice(); }
+  read(buffer: Buffer): Promise<TypedArray> { return Promise.resolve((buffer as TypedArray).slice()); }
+  execute(prim: string, params: Params, inputs: readonly { buffer: Buffer; aval: ShapedArray }[],
+          outAvals: readonly ShapedArray[]): Buffer[] {
+    const k = (kernels as Record<string, Kernel<any>>)[prim];
+    if (!k) throw new Error(`cpu: no kernel for primitive ${prim}`);
+    return k(inputs.map((i) => ({ data: i.buffer as TypedArray, aval: i.aval })), params, outAvals);
+  }
+  dispose(): void {}
+}
+
+export const cpuBackend = new CpuBackend();
+registerBackend(cpuBackend);

@@ -1,0 +1,136 @@
+// CPU kernels for reductions, arg-reductions, cumulative scans and dot_general.
+import type { DType } from "../../core/dtype";
+import type { ArgReduceParams, CumulativeParams, DotGeneralParams, ReduceParams } from "../../core/primitives";
+import { prod } from "../../core/shape";
+import { alloc, aroundAxis, type Kernel, permuted } from "./util";
+
+type Combine = (acc: number, v: number) => number;
+interface Monoid { init: number; step: Combine }
+
+const isIntD = (d: DType) => d === "int32" || d === "uint32";
+const nanMax: Combine = (a, v) => (v !== v || a !== a ? NaN : v > a ? v : a);
+const nanMin: Combine = (a, v) => (v !== v || a !== a ? NaN : v < a ? v : a);
+
+function monoid(name: string, d: DType): Monoid {
+  const int = isIntD(d);
+  switch (name) {
+    // Integer accumulators wrap every step so they stay exact (as C's int32 arithmetic).
+    case "sum": return { init: 0, step: int ? (d === "int32" ? (a, v) => (a + v) | 0 : (a, v) => (a + v) >>> 0) : (a, v) => a + v };
+    case "prod": return { init: 1, step: int ? (d === "int32" ? Math.imul : (a, v) => Math.imul(a, v) >>> 0) : (a, v) => a * v };
+    case "max": return { init: d === "int32" ? -2147483648 : d === "uint32" || d === "bool" ? 0 : -Infinity, step: int || d === "bool" ? Math.max : nanMax };
+    case "min": return { init: d === "int32" ? 2147483647 : d === "uint32" ? 4294967295 : d === "bool" ? 1 : Infinity, step: int || d === "bool" ? Math.min : nanMin };
+    case "and": return { init: d === "bool" ? 1 : -1, step: (a, v) => a & v };
+    case "or": return { init: 0, step: (a, v) => a | v };
+  }
+  throw new Error(`cpu: unknown reduction ${name}`);
+}
+
+function reduction(name: string): Kernel<ReduceParams> {
+  return ([x], { axes }, [outAval]) => {
+    const shape = x.aval.shape;
+    const kept = shape.map((_, i) => i).filter((i) => !axes.includes(i));
+    const t = permuted(x, [...kept, ...axes]);
+    const r = prod(axes.map((a) => shape[a]));
+    const out = alloc(outAval);
+    const { init, step } = monoid(name, x.aval.dtype);
+    for (let o = 0; o < out.length; o++) {
+      let acc = init;
+      for (let k = o * r, end = k + r; k < end; k++) acc = step(acc, t[k]);
+      out[o] = acc;
+    }
+    return [out];
+  };
+}
+
+function argReduction(better: (v: number, best: number) => boolean): Kernel<ArgReduceParams> {
+  return ([x], { axis }, [outAval]) => {
+    const [outer, n, inner] = aroundAxis(x.aval.shape, axis);
+    const out = alloc(outAval);
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i++) {
+        const base = o * n * inner + i;
+        let best = x.data[base], bi = 0;
+        for (let j = 1; j < n && best === best; j++) {
+          const v = x.data[base + j * inner];
+          if (v !== v || better(v, best)) { best = v; bi = j; }   // the first NaN wins, as NumPy
+        }
+        out[o * inner + i] = bi;
+      }
+    }
+    return [out];
+  };
+}
+
+function cumulative(name: string): Kernel<CumulativeParams> {
+  return ([x], { axis, reverse }, [outAval]) => {
+    const [outer, n, inner] = aroundAxis(x.aval.shape, axis);
+    const out = alloc(outAval);
+    const { step } = monoid(name, x.aval.dtype);
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i++) {
+        const base = o * n * inner + i;
+        let acc = 0;
+        for (let jj = 0; jj < n; jj++) {
+          const p = base + (reverse ? n - 1 - jj : jj) * inner;
+          acc = jj === 0 ? x.data[p] : step(acc, x.data[p]);
+          out[p] = acc;
+        }
+      }
+    }
+    return [out];
+  };
+}
+
+const dotGeneral: Kernel<DotGeneralParams> = ([a, b], { dimensionNumbers: [[lc, rc], [lb, rb]] }, [outAval]) => {
+  const free = (nd: number, used: readonly number[]) => [...Array(nd).keys()].filter((i) => !used.includes(i));
+  const lf = free(a.aval.ndim, [...lc, ...lb]), rf = free(b.aval.ndim, [...rc, ...rb]);
+  const A = permuted(a, [...lb, ...lf, ...lc]);   // [B, M, K]
+  const Bm = permuted(b, [...rb, ...rc, ...rf]);  // [B, K, N]
+  const nb = prod(lb.map((d) => a.aval.shape[d]));
+  const M = prod(lf.map((d) => a.aval.shape[d]));
+  const K = prod(lc.map((d) => a.aval.shape[d]));
+  const N = prod(rf.map((d) => b.aval.shape[d]));
+  const out = alloc(outAval);
+  const dt = a.aval.dtype;
+  const row = new Float64Array(N);
+  for (let bi = 0; bi < nb; bi++) {
+    for (let i = 0; i < M; i++) {
+      const aOff = (bi * M + i) * K;
+      if (isIntD(dt) || dt === "bool") {
+        for (let j = 0; j < N; j++) {
+          let acc = 0;
+          for (let k = 0; k < K; k++) {
+            const p = A[aOff + k], q = Bm[(bi * K + k) * N + j];
+            acc = dt === "bool" ? acc | (p & q) : (acc + Math.imul(p, q)) | 0;
+          }
+          out[(bi * M + i) * N + j] = acc;
+        }
+        continue;
+      }
+      row.fill(0);
+      for (let k = 0; k < K; k++) {
+        const av = A[aOff + k];
+        const bOff = (bi * K + k) * N;
+        for (let j = 0; j < N; j++) row[j] += av * Bm[bOff + j];
+      }
+      out.set(row, (bi * M + i) * N);
+    }
+  }
+  return [out];
+};
+
+export const reduceKernels = {
+  reduce_sum: reduction("sum"),
+  reduce_prod: reduction("prod"),
+  reduce_max: reduction("max"),
+  reduce_min: reduction("min"),
+  reduce_and: reduction("and"),
+  reduce_or: reduction("or"),
+  argmax: argReduction((v, best) => v > best),
+  argmin: argReduction((v, best) => v < best),
+  cumsum: cumulative("sum"),
+  cumprod: cumulative("prod"),
+  cummax: cumulative("max"),
+  cummin: cumulative("min"),
+  dot_general: dotGeneral,
+};

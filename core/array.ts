@@ -1,0 +1,218 @@
+// The array type users hold. `NDArray` is the common base of concrete arrays (data on a
+// device) and tracers (stand-ins inside a transform); both carry the same methods, which
+// forward to `np`, so user code runs unchanged under every transform.
+import type * as NumpyNS from "./numpy/index";
+import { ShapedArray } from "./aval";
+import { type DType, type TypedArray } from "./dtype";
+import { ConcretizationError, msg } from "./errors";
+import type { Backend, Buffer } from "../backends/backend";
+import { formatArray, reprArray } from "./format";
+
+let NP: typeof NumpyNS;
+/** Called once by core/numpy/index.ts; breaks the import cycle array <-> numpy. */
+export function installNumpy(np: typeof NumpyNS): void { NP = np; }
+
+export type Axis = number | readonly number[] | null | undefined;
+export type Operand = NDArray | number | boolean;
+/** One entry of `x.slice(...)`: int, [start, stop, step?], [] (all), null (new axis), "...". */
+export type IndexEntry = number | readonly (number | null)[] | null | "...";
+export interface ReduceOpts { keepdims?: boolean }
+export type NestedArray = number | boolean | readonly NestedArray[];
+
+export abstract class NDArray {
+  abstract get aval(): ShapedArray;
+  get shape(): number[] { return this.aval.shape.slice(); }
+  get dtype(): DType { return this.aval.dtype; }
+  get ndim(): number { return this.aval.shape.length; }
+  get size(): number { return this.aval.size; }
+  get weakType(): boolean { return this.aval.weakType; }
+  abstract get device(): string;
+
+  // --- read back (tracers raise ConcretizationError) ---
+  abstract dataSync(): TypedArray;
+  abstract data(): Promise<TypedArray>;
+  js(): any { return toNested(this.dataSync(), this.aval); }
+  async jsAsync(): Promise<any> { return toNested(await this.data(), this.aval); }
+  /** The value of a size-1 array as a JS number (bool arrays give 0 or 1; `js()` gives booleans). */
+  item(): number {
+    if (this.size !== 1) {
+      throw new TypeError(msg("item", "can only convert an array of size 1 to a JS scalar",
+        `${this.aval.str()}`, "Use .js() for a nested JS array, or index first (x.slice(0)).") );
+    }
+    return this.dataSync()[0];
+  }
+
+  // --- arithmetic (methods mirror np; arguments may be JS numbers) ---
+  add(y: Operand): NDArray { return NP.add(this, y); }
+  sub(y: Operand): NDArray { return NP.subtract(this, y); }
+  mul(y: Operand): NDArray { return NP.multiply(this, y); }
+  div(y: Operand): NDArray { return NP.divide(this, y); }
+  floorDivide(y: Operand): NDArray { return NP.floorDivide(this, y); }
+  mod(y: Operand): NDArray { return NP.mod(this, y); }
+  pow(y: Operand): NDArray { return NP.power(this, y); }
+  neg(): NDArray { return NP.negative(this); }
+  maximum(y: Operand): NDArray { return NP.maximum(this, y); }
+  minimum(y: Operand): NDArray { return NP.minimum(this, y); }
+  eq(y: Operand): NDArray { return NP.equal(this, y); }
+  ne(y: Operand): NDArray { return NP.notEqual(this, y); }
+  lt(y: Operand): NDArray { return NP.less(this, y); }
+  le(y: Operand): NDArray { return NP.lessEqual(this, y); }
+  gt(y: Operand): NDArray { return NP.greater(this, y); }
+  ge(y: Operand): NDArray { return NP.greaterEqual(this, y); }
+  matmul(y: NDArray): NDArray { return NP.matmul(this, y); }
+  dot(y: NDArray): NDArray { return NP.dot(this, y); }
+  abs(): NDArray { return NP.abs(this); }
+  sign(): NDArray { return NP.sign(this); }
+  exp(): NDArray { return NP.exp(this); }
+  log(): NDArray { return NP.log(this); }
+  sqrt(): NDArray { return NP.sqrt(this); }
+  square(): NDArray { return NP.square(this); }
+  sin(): NDArray { return NP.sin(this); }
+  cos(): NDArray { return NP.cos(this); }
+  tan(): NDArray { return NP.tan(this); }
+  tanh(): NDArray { return NP.tanh(this); }
+  floor(): NDArray { return NP.floor(this); }
+  ceil(): NDArray { return NP.ceil(this); }
+  round(decimals = 0): NDArray { return NP.round(this, decimals); }
+  clip(lo: Operand | null, hi: Operand | null): NDArray { return NP.clip(this, lo, hi); }
+  conj(): NDArray { return this; }
+
+  // --- reductions ---
+  sum(axis?: Axis, opts?: ReduceOpts): NDArray { return NP.sum(this, axis, opts); }
+  prod(axis?: Axis, opts?: ReduceOpts): NDArray { return NP.prod(this, axis, opts); }
+  mean(axis?: Axis, opts?: ReduceOpts): NDArray { return NP.mean(this, axis, opts); }
+  var(axis?: Axis, opts?: ReduceOpts & { ddof?: number }): NDArray { return NP.var(this, axis, opts); }
+  std(axis?: Axis, opts?: ReduceOpts & { ddof?: number }): NDArray { return NP.std(this, axis, opts); }
+  max(axis?: Axis, opts?: ReduceOpts): NDArray { return NP.max(this, axis, opts); }
+  min(axis?: Axis, opts?: ReduceOpts): NDArray { return NP.min(this, axis, opts); }
+  argmax(axis?: number | null, opts?: ReduceOpts): NDArray { return NP.argmax(this, axis, opts); }
+  argmin(axis?: number | null, opts?: ReduceOpts): NDArray { return NP.argmin(this, axis, opts); }
+  any(axis?: Axis, opts?: ReduceOpts): NDArray { return NP.any(this, axis, opts); }
+  all(axis?: Axis, opts?: ReduceOpts): NDArray { return NP.all(this, axis, opts); }
+  cumsum(axis?: number | null): NDArray { return NP.cumsum(this, axis); }
+  cumprod(axis?: number | null): NDArray { return NP.cumprod(this, axis); }
+
+  // --- shapes ---
+  reshape(shape: number | readonly number[]): NDArray { return NP.reshape(this, shape); }
+  transpose(axes?: readonly number[]): NDArray { return NP.transpose(this, axes); }
+  get T(): NDArray { return NP.transpose(this); }
+  astype(dtype: DType): NDArray { return NP.astype(this, dtype); }
+  flatten(): NDArray { return NP.ravel(this); }
+  ravel(): NDArray { return NP.ravel(this); }
+  squeeze(axis?: Axis): NDArray { return NP.squeeze(this, axis); }
+  expandDims(axis: number | readonly number[]): NDArray { return NP.expandDims(this, axis); }
+  swapaxes(a: number, b: number): NDArray { return NP.swapaxes(this, a, b); }
+  repeat(repeats: number, axis?: number | null): NDArray { return NP.repeat(this, repeats, axis); }
+  diagonal(offset = 0, axis1 = 0, axis2 = 1): NDArray { return NP.diagonal(this, offset, axis1, axis2); }
+  trace(offset = 0, axis1 = 0, axis2 = 1): NDArray { return NP.trace(this, offset, axis1, axis2); }
+  take(indices: NDArray | number | readonly number[], axis?: number | null): NDArray { return NP.take(this, indices, axis); }
+  sort(axis: number | null = -1): NDArray { return NP.sort(this, axis); }
+  argsort(axis: number | null = -1): NDArray { return NP.argsort(this, axis); }
+
+  // --- indexing ---
+  /** Basic indexing, as `x[...]` in NumPy. @example x.slice(0, [1, null], null, "...") */
+  slice(...index: IndexEntry[]): NDArray { return NP.getIndex(this, index); }
+  /** Functional updates: `x.at(0, [1, 3]).set(5)` returns a new array. */
+  at(...index: IndexEntry[]): AtUpdater { return new AtUpdater(this, index); }
+
+  /** Iterates over the first axis. */
+  *[Symbol.iterator](): Iterator<NDArray> {
+    if (this.ndim === 0) throw new TypeError(msg("iterate", "array must have at least one axis", this.aval.str()));
+    const n = this.aval.shape[0];
+    for (let i = 0; i < n; i++) yield NP.getIndex(this, [i]);
+  }
+  dispose(): void {}
+  [Symbol.dispose](): void { this.dispose(); }
+}
+
+/** The object returned by `x.at(...)`. */
+export class AtUpdater {
+  constructor(private readonly x: NDArray, private readonly index: IndexEntry[]) {}
+  get(): NDArray { return NP.getIndex(this.x, this.index); }
+  set(v: Operand): NDArray { return NP.updateIndex(this.x, this.index, v, "set"); }
+  add(v: Operand): NDArray { return NP.updateIndex(this.x, this.index, v, "add"); }
+  mul(v: Operand): NDArray { return NP.updateIndex(this.x, this.index, v, "mul"); }
+  min(v: Operand): NDArray { return NP.updateIndex(this.x, this.index, v, "min"); }
+  max(v: Operand): NDArray { return NP.updateIndex(this.x, this.index, v, "max"); }
+}
+
+/** An array with data on a device. */
+export class ConcreteArray extends NDArray {
+  #buffer: Buffer | null;
+  readonly #aval: ShapedArray;
+  constructor(readonly backend: Backend, buffer: Buffer, aval: ShapedArray) {
+    super();
+    this.#buffer = buffer;
+    this.#aval = aval;
+    trackCreated(this);
+  }
+  get aval(): ShapedArray { return this.#aval; }
+  get device(): string { return this.backend.name; }
+  get buffer(): Buffer {
+    if (this.#buffer === null) {
+      throw new ReferenceError(`array ${this.#aval.str()} was disposed; it cannot be used any more.`);
+    }
+    return this.#buffer;
+  }
+  get disposed(): boolean { return this.#buffer === null; }
+  override dataSync(): TypedArray { return this.backend.readSync(this.buffer, this.#aval); }
+  override data(): Promise<TypedArray> { return this.backend.read(this.buffer, this.#aval); }
+  override dispose(): void {
+    if (this.#buffer !== null) { this.backend.dispose(this.#buffer); this.#buffer = null; }
+  }
+  override toString(): string { return formatArray(this.dataSync(), this.#aval.shape, this.#aval.dtype); }
+  /** JAX-style repr, used by console.log / util.inspect. */
+  repr(): string { return reprArray(this.dataSync(), this.#aval.shape, this.#aval.dtype); }
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.disposed ? `Array(<disposed>, ${this.#aval.str()})` : this.repr();
+  }
+  /** `+x`, `x > 0` and template strings work on size-1 arrays, as `float(x)` does in NumPy. */
+  [Symbol.toPrimitive](hint: string): number | string {
+    if (hint === "string") return this.toString();
+    return this.item();
+  }
+}
+
+/** A stand-in for an array inside a transform; see core/trace.ts. */
+export abstract class Tracer extends NDArray {
+  abstract readonly _trace: import("./trace").Trace;
+  get device(): string { return "tracer"; }
+  private concretizationError(what: string): ConcretizationError {
+    return new ConcretizationError(
+      `${what}: a traced array ${this.aval.str()} was used where a concrete value is needed ` +
+      `(e.g. \`if (x)\`, \`x > 0\`, Number(x) or x.item() inside jit/grad/vmap). ` +
+      `Use lax.cond / lax.whileLoop / np.where for data-dependent control flow, ` +
+      `or mark the argument static with jit(f, { staticArgnums }).`,
+    );
+  }
+  override dataSync(): TypedArray { throw this.concretizationError("dataSync"); }
+  override data(): Promise<TypedArray> { throw this.concretizationError("data"); }
+  override item(): number { throw this.concretizationError("item"); }
+  [Symbol.toPrimitive](): never { throw this.concretizationError("toPrimitive"); }
+  override toString(): string { return `Traced<${this.aval.str()}>`; }
+  [Symbol.for("nodejs.util.inspect.custom")](): string { return this.toString(); }
+}
+
+export const isArray = (x: unknown): x is NDArray => x instanceof NDArray;
+
+function toNested(data: TypedArray, aval: ShapedArray): any {
+  const conv = aval.dtype === "bool" ? (v: number) => v !== 0 : (v: number) => v;
+  const shape = aval.shape;
+  if (shape.length === 0) return conv(data[0]);
+  let pos = 0;
+  const build = (d: number): any[] => {
+    const n = shape[d];
+    const out = new Array(n);
+    for (let i = 0; i < n; i++) out[i] = d === shape.length - 1 ? conv(data[pos++]) : build(d + 1);
+    return out;
+  };
+  return build(0);
+}
+
+// ---------------------------------------------------------------- tidy
+
+const tidyScopes: Set<ConcreteArray>[] = [];
+/** Records arrays created while a tidy scope is open (see `tidy`). */
+export function trackCreated(a: ConcreteArray): void { tidyScopes[tidyScopes.length - 1]?.add(a); }
+export function pushTidyScope(): Set<ConcreteArray> { const s = new Set<ConcreteArray>(); tidyScopes.push(s); return s; }
+export function popTidyScope(): void { tidyScopes.pop(); }

@@ -1,0 +1,158 @@
+// dtypes: names, storage, and JAX's type-promotion lattice (with weak types).
+// Reference: JAX's `jax/_src/dtypes.py` (the lattice and weak-type rules) and
+// https://jax.readthedocs.io/en/latest/type_promotion.html.
+import { DTypeError } from "./errors";
+
+export type DType =
+  | "bool"
+  | "int32"
+  | "uint32"
+  | "float16"
+  | "float32"
+  | "float64"
+  | "complex64"
+  | "complex128";
+
+export const DTYPES: readonly DType[] = [
+  "bool", "int32", "uint32", "float16", "float32", "float64", "complex64", "complex128",
+];
+
+/** dtypes with array storage in this version; float16/complex have their own issues. */
+export const STORABLE: readonly DType[] = ["bool", "int32", "uint32", "float32", "float64"];
+
+export type TypedArray = Float32Array | Float64Array | Int32Array | Uint32Array | Uint8Array;
+
+const SHORT: Record<DType, string> = {
+  bool: "bool", int32: "i32", uint32: "u32", float16: "f16", float32: "f32", float64: "f64",
+  complex64: "c64", complex128: "c128",
+};
+export const shortName = (d: DType): string => SHORT[d];
+
+export const isFloat = (d: DType): boolean => d === "float16" || d === "float32" || d === "float64";
+export const isComplex = (d: DType): boolean => d === "complex64" || d === "complex128";
+export const isInexact = (d: DType): boolean => isFloat(d) || isComplex(d);
+export const isInt = (d: DType): boolean => d === "int32" || d === "uint32";
+export const isUnsigned = (d: DType): boolean => d === "uint32" || d === "bool";
+
+/** Validates a user-supplied dtype name. */
+export function checkDType(op: string, d: unknown): DType {
+  if (typeof d === "string" && (DTYPES as readonly string[]).includes(d)) return d as DType;
+  throw new DTypeError(
+    `${op}: unknown dtype ${JSON.stringify(d)}; valid dtypes are ${DTYPES.join(", ")}.`,
+  );
+}
+
+/** The TypedArray class that stores a dtype on the CPU. */
+export function storageFor(op: string, d: DType): new (n: number) => TypedArray {
+  switch (d) {
+    case "float32": return Float32Array;
+    case "float64": return Float64Array;
+    case "int32": return Int32Array;
+    case "uint32": return Uint32Array;
+    case "bool": return Uint8Array;
+    default:
+      throw new DTypeError(
+        `${op}: dtype ${d} has no array storage yet; use float32 or float64.`,
+      );
+  }
+}
+
+export function allocate(op: string, d: DType, n: number): TypedArray {
+  return new (storageFor(op, d))(n);
+}
+
+// The lattice, as in JAX (x32 view, restricted to our dtypes):
+//   bool -> i* (weak int) -> {int32, uint32};  i* -> f* (weak float) -> float16 -> float32 -> float64
+//   f* -> c* (weak complex) -> complex64 -> complex128;  float32 -> complex64;  float64 -> complex128
+// int32 and uint32 join at int64, which x32 mode canonicalises to int32 (as jnp does).
+type Node = DType | "i*" | "f*" | "c*";
+const UP: Record<Node, Node[]> = {
+  bool: ["i*"],
+  "i*": ["int32", "uint32", "f*"],
+  int32: ["f*"],
+  uint32: ["f*"],
+  "f*": ["float16", "c*"],
+  float16: ["float32"],
+  float32: ["float64", "complex64"],
+  float64: ["complex128"],
+  "c*": ["complex64"],
+  complex64: ["complex128"],
+  complex128: [],
+};
+
+function ancestors(n: Node): Set<Node> {
+  const seen = new Set<Node>([n]);
+  const stack = [n];
+  while (stack.length) for (const m of UP[stack.pop()!]) if (!seen.has(m)) (seen.add(m), stack.push(m));
+  return seen;
+}
+const ANCESTORS = new Map<Node, Set<Node>>(
+  (Object.keys(UP) as Node[]).map((n) => [n, ancestors(n)]),
+);
+
+function nodeOf(d: DType, weak: boolean): Node {
+  if (!weak) return d;
+  if (isComplex(d)) return "c*";
+  if (isFloat(d)) return "f*";
+  if (isInt(d)) return "i*";
+  return "bool";
+}
+
+/** Resolves the join of weak nodes to a concrete dtype (weak float -> default float). */
+function concrete(n: Node, defaultFloat: DType): DType {
+  if (n === "i*") return "int32";
+  if (n === "f*") return defaultFloat;
+  if (n === "c*") return defaultFloat === "float64" ? "complex128" : "complex64";
+  return n;
+}
+
+export interface DTypeAndWeak { dtype: DType; weakType: boolean }
+
+/**
+ * JAX's `promote_types` with weak types: the least upper bound in the lattice. The result
+ * is weak exactly when the bound is a weak node (e.g. `int32` array times `2.5`), as in
+ * `jax._src.dtypes._lattice_result_type`. `int32` with `uint32` gives `int32` (x32 mode).
+ */
+export function promoteTypes(ts: readonly DTypeAndWeak[], defaultFloat: DType = "float32"): DTypeAndWeak {
+  if (ts.length === 0) throw new Error("promoteTypes: no types given");
+  const nodes = ts.map((t) => nodeOf(t.dtype, t.weakType));
+  if (nodes.includes("int32") && nodes.includes("uint32") &&
+      nodes.every((n) => n === "int32" || n === "uint32" || n === "bool" || n === "i*")) {
+    return { dtype: "int32", weakType: false };
+  }
+  let common = new Set(ANCESTORS.get(nodes[0])!);
+  for (const n of nodes.slice(1)) {
+    const a = ANCESTORS.get(n)!;
+    common = new Set([...common].filter((x) => a.has(x)));
+  }
+  // The least upper bound: the common ancestor below every other common ancestor.
+  let lub: Node | undefined;
+  for (const c of common) {
+    const a = ANCESTORS.get(c)!;
+    if ([...common].every((x) => a.has(x))) { lub = c; break; }
+  }
+  if (lub === undefined) throw new Error("promoteTypes: no common type (internal error)");
+  const weakType = lub === "i*" || lub === "f*" || lub === "c*";
+  // All-weak inputs of one kind keep their own width (a weak f64 stays f64 under x64).
+  if (weakType && ts.every((t) => t.weakType && nodeOf(t.dtype, true) === lub)) {
+    return { dtype: ts.reduce((m, t) => (rank(t.dtype) > rank(m) ? t.dtype : m), ts[0].dtype), weakType };
+  }
+  return { dtype: concrete(lub, defaultFloat), weakType };
+}
+
+function rank(d: DType): number { return DTYPES.indexOf(d); }
+
+/** Like `promoteTypes` for plain (non-weak) dtypes. */
+export const resultType = (...ds: DType[]): DType =>
+  promoteTypes(ds.map((dtype) => ({ dtype, weakType: false }))).dtype;
+
+/** Casts a JS number to what a dtype stores (wrapping ints like C, as NumPy's astype does). */
+export function castScalar(v: number, d: DType): number {
+  switch (d) {
+    case "float32": return Math.fround(v);
+    case "int32": return Number.isFinite(v) ? Math.trunc(v) | 0 : 0;
+    case "uint32": return Number.isFinite(v) ? Math.trunc(v) >>> 0 : 0;
+    case "bool": return v !== 0 && !Number.isNaN(v) ? 1 : 0;
+    default: return v;
+  }
+}

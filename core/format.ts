@@ -1,0 +1,357 @@
+// NumPy-style text for n-d arrays: `formatArray` (like `str(ndarray)`) and `reprArray` (like
+// JAX's `Array(..., dtype=...)`). Owns float-to-decimal conversion (Dragon4 digit generation on
+// BigInt, with numpy's margins and rounding), the per-dtype element formatters, line wrapping
+// and `...` summarisation. Uses numpy's default print options (precision 8, threshold 1000,
+// edgeitems 3, linewidth 75, floatmode 'maxprec', suppress False, sign '-').
+// Reference: numpy/core/arrayprint.py and numpy/core/src/multiarray/dragon4.c (numpy 1.24).
+import type { DType } from "./dtype";
+
+const PRECISION = 8;
+const THRESHOLD = 1000;
+const EDGE_ITEMS = 3;
+const LINE_WIDTH = 75;
+
+// ---------------------------------------------------------------------------------------------
+// Binary formats and exact decomposition
+
+interface FloatSpec {
+  readonly mant: number; // stored mantissa bits
+  readonly minExp: number; // exponent of the smallest normal number
+  readonly round: (x: number) => number; // round a double to this format
+}
+
+function floorLog2(a: number): number {
+  let e = Math.floor(Math.log2(a));
+  // Math.log2 can be off by one ulp next to powers of two.
+  if (2 ** e > a) e--;
+  else if (2 ** (e + 1) <= a) e++;
+  return e;
+}
+
+function f16round(x: number): number {
+  if (!Number.isFinite(x) || x === 0) return x;
+  const a = Math.abs(x);
+  const ulp = 2 ** (Math.max(floorLog2(a), -14) - 10);
+  const q = a / ulp;
+  const fl = Math.floor(q);
+  const r = q - fl;
+  const v = (r > 0.5 || (r === 0.5 && fl % 2 === 1) ? fl + 1 : fl) * ulp;
+  return Math.sign(x) * (v > 65504 ? Infinity : v);
+}
+
+const SPECS: Partial<Record<DType, FloatSpec>> = {
+  float64: { mant: 52, minExp: -1022, round: (x) => x },
+  float32: { mant: 23, minExp: -126, round: Math.fround },
+  float16: { mant: 10, minExp: -14, round: f16round },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Dragon4: decimal digits of a positive finite value `a` (exactly representable in `spec`).
+// Generates the shortest digits that round-trip (unique mode), but never fewer than `cutoffMin`
+// nor more than `cutoffMax` digits — counted in total or after the decimal point. Returns the
+// digits and the decimal exponent of the first one (value ≈ d.ddd × 10^exp).
+
+type Cutoff = "total" | "frac";
+interface Digits { digits: string; exp: number }
+
+function dragon4(a: number, spec: FloatSpec, mode: Cutoff, cutoffMax: number, cutoffMin: number): Digits {
+  if (a === 0) return { digits: "0", exp: 0 };
+  const log2a = floorLog2(a);
+  const e = Math.max(log2a, spec.minExp) - spec.mant;
+  const m = BigInt(a / 2 ** e);
+  // The gap to the next smaller value is half as big at an exact power of two.
+  const unequal = m === 1n << BigInt(spec.mant) && e > spec.minExp - spec.mant;
+  // A decimal on the rounding boundary reads back as this value iff the mantissa is even.
+  const isEven = (m & 1n) === 0n;
+
+  // value = v / scale; the rounding interval is (value - mLow/scale, value + mHigh/scale).
+  const up = BigInt(Math.max(e, 0));
+  let v = (4n * m) << up;
+  let scale = 4n << BigInt(Math.max(-e, 0));
+  let mHigh = 2n << up;
+  let mLow = unequal ? 1n << up : mHigh;
+
+  // Estimate of floor(log10(a)) + 1; may be one too small, corrected below.
+  let k = Math.ceil(log2a * Math.log10(2) - 0.69);
+  if (mode === "frac" && cutoffMax >= 0 && k <= -cutoffMax) k = -cutoffMax + 1;
+  if (k > 0) scale *= 10n ** BigInt(k);
+  else if (k < 0) {
+    const p = 10n ** BigInt(-k);
+    v *= p; mLow *= p; mHigh *= p;
+  }
+  if (v >= scale) k++;
+  else { v *= 10n; mLow *= 10n; mHigh *= 10n; }
+  let exp = k - 1;
+
+  let maxExp = -Infinity;
+  if (cutoffMax >= 0) maxExp = mode === "total" ? k - cutoffMax : -cutoffMax;
+  let minExp = k;
+  if (cutoffMin >= 0) minExp = Math.min(k, mode === "total" ? k - cutoffMin : -cutoffMin);
+
+  let digits = "";
+  let low = false;
+  let high = false;
+  let d = 0;
+  for (;;) {
+    k--;
+    d = Number(v / scale);
+    v %= scale;
+    low = isEven ? v <= mLow : v < mLow;
+    high = isEven ? v + mHigh >= scale : v + mHigh > scale;
+    if (((low || high) && k <= minExp) || k <= maxExp) break;
+    digits += d;
+    v *= 10n; mLow *= 10n; mHigh *= 10n;
+  }
+  // Round the last digit: toward whichever neighbour is legal, else to nearest (ties to even).
+  let roundDown = low;
+  if (low === high) {
+    const c = 2n * v - scale;
+    roundDown = c < 0n || (c === 0n && d % 2 === 0);
+  }
+  if (roundDown) digits += d;
+  else if (d < 9) digits += d + 1;
+  else {
+    let i = digits.length - 1;
+    while (i >= 0 && digits[i] === "9") i--;
+    if (i < 0) { digits = "1"; exp += 1; }
+    else digits = digits.slice(0, i) + (Number(digits[i]) + 1);
+  }
+  return { digits, exp };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Positional / scientific rendering. Trim modes as numpy's: 'k' keep trailing zeros, '.' trim
+// zeros but keep the point, '0' keep one zero after the point, '-' trim zeros and the point.
+
+type Trim = "k" | "." | "0" | "-";
+interface PosOpts { precision: number; minDigits: number; trim: Trim; padLeft: number; padRight: number }
+interface SciOpts { precision: number; minDigits: number; trim: Trim; padLeft: number; expDigits: number }
+
+const isNeg = (x: number): boolean => x < 0 || Object.is(x, -0);
+
+function trimFrac(frac: string, trim: Trim, minDigits: number): string {
+  if (trim === "0" && frac === "") return "0";
+  if (trim === "k") return frac.padEnd(Math.max(minDigits, 0), "0");
+  if (frac === "") return frac;
+  const t = frac.replace(/0+$/, "");
+  return t === "" && trim === "0" ? "0" : t;
+}
+
+function positional(x: number, spec: FloatSpec, o: PosOpts): string {
+  const sign = isNeg(x) ? "-" : "";
+  const { digits, exp } = dragon4(Math.abs(x), spec, "frac", o.precision, o.minDigits);
+  let whole: string;
+  let frac: string;
+  if (exp >= 0) {
+    whole = digits.slice(0, exp + 1).padEnd(exp + 1, "0");
+    frac = digits.slice(exp + 1);
+  } else {
+    whole = "0";
+    frac = "0".repeat(-exp - 1) + digits;
+  }
+  frac = trimFrac(frac, o.trim, o.minDigits);
+  let s = whole + (frac !== "" || o.trim !== "-" ? "." : "") + frac;
+  if (o.padRight >= frac.length) {
+    if (o.trim === "-" && frac === "") s += " ";
+    s += " ".repeat(o.padRight - frac.length);
+  }
+  return " ".repeat(Math.max(0, o.padLeft - whole.length - sign.length)) + sign + s;
+}
+
+function scientific(x: number, spec: FloatSpec, o: SciOpts): string {
+  const sign = isNeg(x) ? "-" : "";
+  const { digits, exp } = dragon4(
+    Math.abs(x), spec, "total",
+    o.precision < 0 ? -1 : o.precision + 1, o.minDigits < 0 ? -1 : o.minDigits + 1,
+  );
+  // Unlike positional, numpy keeps the point in '-' mode once a fraction was generated.
+  const dot = digits.length > 1 || o.trim !== "-" ? "." : "";
+  const frac = trimFrac(digits.slice(1), o.trim, o.minDigits);
+  const expDigits = o.expDigits < 0 ? 2 : Math.min(o.expDigits, 5);
+  const expStr = (exp < 0 ? "-" : "+") + String(Math.abs(exp)).padStart(expDigits, "0");
+  const pad = " ".repeat(Math.max(0, o.padLeft - 1 - sign.length));
+  return pad + sign + digits[0] + dot + frac + "e" + expStr;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Element formatters. Like numpy, an array's formatter is fitted to the elements that are shown.
+
+type Formatter = (x: number) => string;
+
+function floatFormatter(vals: readonly number[], spec: FloatSpec): Formatter {
+  const finite = vals.filter(Number.isFinite);
+  let maxAbs = 0;
+  let minAbs = Infinity;
+  for (const x of finite) {
+    if (x === 0) continue;
+    maxAbs = Math.max(maxAbs, Math.abs(x));
+    minAbs = Math.min(minAbs, Math.abs(x));
+  }
+  // numpy compares against 1e8/1e-4 in float64 but divides in the array's own dtype.
+  const useExp = minAbs !== Infinity &&
+    (maxAbs >= 1e8 || minAbs < 1e-4 || spec.round(maxAbs / minAbs) > 1000);
+
+  let padLeft = 0;
+  let padRight = 0;
+  let precision = PRECISION;
+  let minDigits = -1;
+  let expSize = -1;
+  const trim: Trim = useExp ? "k" : ".";
+  if (finite.length > 0) {
+    const parts = finite.map((x) => useExp
+      ? scientific(x, spec, { precision, minDigits: -1, trim: ".", padLeft: -1, expDigits: -1 })
+      : positional(x, spec, { precision, minDigits: -1, trim: ".", padLeft: -1, padRight: -1 }));
+    let fracLen = 0;
+    for (const p of parts) {
+      const [mantissa = "", expPart = ""] = p.split("e");
+      const [intPart = "", fracPart = ""] = mantissa.split(".");
+      padLeft = Math.max(padLeft, intPart.length);
+      fracLen = Math.max(fracLen, fracPart.length);
+      if (useExp) expSize = Math.max(expSize, expPart.length - 1);
+    }
+    if (useExp) {
+      // Every element gets the same number of mantissa digits.
+      precision = minDigits = fracLen;
+      padRight = expSize + 2 + precision;
+    } else {
+      padRight = fracLen;
+      minDigits = 0;
+    }
+  }
+  if (finite.length !== vals.length) {
+    const negInf = vals.some((x) => x === -Infinity) ? 1 : 0;
+    padLeft = Math.max(padLeft, 3 - (padRight + 1), 3 + negInf - (padRight + 1));
+  }
+  const width = padLeft + padRight + 1;
+  return (x) => {
+    if (Number.isNaN(x)) return "nan".padStart(width);
+    if (!Number.isFinite(x)) return (x < 0 ? "-inf" : "inf").padStart(width);
+    return useExp
+      ? scientific(x, spec, { precision, minDigits, trim, padLeft, expDigits: expSize })
+      : positional(x, spec, { precision, minDigits, trim, padLeft, padRight });
+  };
+}
+
+function elementFormatter(vals: readonly number[], dtype: DType, zeroD: boolean): Formatter {
+  if (dtype === "bool") {
+    // The extra space aligns " True" with "False", except for a lone 0-d value.
+    const t = zeroD ? "True" : " True";
+    return (x) => (x ? t : "False");
+  }
+  const spec = SPECS[dtype];
+  if (spec) return floatFormatter(vals, spec);
+  let width = 0;
+  for (const x of vals) width = Math.max(width, String(x).length);
+  return (x) => String(x).padStart(width);
+}
+
+/** `str()` of a numpy scalar: shortest round-trip digits, scientific outside [1e-4, 1e16). */
+function scalarString(x: number, dtype: DType): string {
+  if (dtype === "bool") return x ? "True" : "False";
+  const spec = SPECS[dtype];
+  if (!spec) return String(x);
+  if (Number.isNaN(x)) return "nan";
+  if (!Number.isFinite(x)) return x < 0 ? "-inf" : "inf";
+  const a = Math.abs(x);
+  if (a === 0 || (a < 1e16 && a >= 1e-4)) {
+    return positional(x, spec, { precision: -1, minDigits: -1, trim: "0", padLeft: -1, padRight: -1 });
+  }
+  return scientific(x, spec, { precision: -1, minDigits: -1, trim: "-", padLeft: -1, expDigits: -1 });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Layout
+
+function normalize(op: string, data: ArrayLike<number | boolean>, shape: readonly number[], dtype: DType): number[] {
+  if (dtype === "complex64" || dtype === "complex128") {
+    throw new Error(`${op}: ${dtype} printing not supported yet`);
+  }
+  const size = shape.reduce((p, n) => p * n, 1);
+  if (data.length !== size) {
+    throw new Error(`${op}: data has ${data.length} elements but shape [${shape.join(", ")}] needs ${size}`);
+  }
+  const round = SPECS[dtype]?.round;
+  const out = new Array<number>(size);
+  for (let i = 0; i < size; i++) {
+    const x = Number(data[i]);
+    out[i] = dtype === "bool" ? (x ? 1 : 0) : round ? round(x) : x;
+  }
+  return out;
+}
+
+function array2string(vals: readonly number[], shape: readonly number[], dtype: DType,
+  sep: string, prefix: string, lineWidth: number): string {
+  const nd = shape.length;
+  const strides = new Array<number>(nd);
+  for (let ax = nd - 1, s = 1; ax >= 0; ax--) { strides[ax] = s; s *= shape[ax]!; }
+  const summarize = vals.length > THRESHOLD;
+  // Per axis, the indices shown in order; -1 marks the "..." gap.
+  const shown = shape.map((n) => summarize && n > 2 * EDGE_ITEMS
+    ? [...Array.from({ length: EDGE_ITEMS }, (_, i) => i), -1,
+       ...Array.from({ length: EDGE_ITEMS }, (_, i) => n - EDGE_ITEMS + i)]
+    : Array.from({ length: n }, (_, i) => i));
+
+  const picked: number[] = [];
+  const collect = (off: number, ax: number): void => {
+    if (ax === nd) { picked.push(vals[off]!); return; }
+    for (const i of shown[ax]!) if (i >= 0) collect(off + i * strides[ax]!, ax + 1);
+  };
+  collect(0, 0);
+  const fmt = elementFormatter(picked, dtype, nd === 0);
+
+  // `hang` is the indentation continuation lines get; the result drops it from the first line.
+  const rec = (off: number, ax: number, hang: string, width: number): string => {
+    if (ax === nd) return fmt(vals[off]!);
+    const sub = (i: number): string =>
+      i < 0 ? "..." : rec(off + i * strides[ax]!, ax + 1, hang + " ", width - 1);
+    const idx = shown[ax]!;
+    let s = "";
+    if (ax === nd - 1) {
+      // Leave room for the "]" (or the "," of a repr separator) after each element.
+      const elemWidth = width - 1;
+      let line = hang;
+      idx.forEach((i, j) => {
+        const word = sub(i);
+        if (line.length + word.length > elemWidth && line.length > hang.length) {
+          s += line.trimEnd() + "\n";
+          line = hang;
+        }
+        line += word + (j < idx.length - 1 ? sep : "");
+      });
+      s += line;
+    } else {
+      const lineSep = sep.trimEnd() + "\n".repeat(nd - ax - 1);
+      s = idx.map((i) => hang + sub(i)).join(lineSep);
+    }
+    return "[" + s.slice(hang.length) + "]";
+  };
+  return rec(0, 0, " ".repeat(prefix.length + 1), lineWidth);
+}
+
+/** Like numpy's `str(array)`. `data` is flat row-major; bool data may be 0/1 or booleans. */
+export function formatArray(data: ArrayLike<number | boolean>, shape: readonly number[], dtype: DType): string {
+  const vals = normalize("formatArray", data, shape, dtype);
+  if (shape.length === 0) return scalarString(vals[0]!, dtype);
+  if (vals.length === 0) return "[]";
+  return array2string(vals, shape, dtype, " ", "", LINE_WIDTH);
+}
+
+/** Like JAX's repr: `Array([1., 2.], dtype=float32)`, the dtype always shown. */
+export function reprArray(data: ArrayLike<number | boolean>, shape: readonly number[], dtype: DType): string {
+  const vals = normalize("reprArray", data, shape, dtype);
+  const prefix = "Array(";
+  let body: string;
+  if (vals.length > 0) {
+    // The "," that precedes the dtype counts against the line width.
+    body = array2string(vals, shape, dtype, ", ", prefix, LINE_WIDTH - 1);
+  } else if (shape.length === 1) {
+    body = "[]";
+  } else {
+    body = `[], shape=(${shape.join(", ")})`;
+  }
+  const head = prefix + body + ",";
+  const tail = `dtype=${dtype})`;
+  const lastLine = head.length - (head.lastIndexOf("\n") + 1);
+  const spacer = lastLine + tail.length + 1 > LINE_WIDTH ? "\n" + " ".repeat(prefix.length) : " ";
+  return head + spacer + tail;
+}

@@ -1,0 +1,75 @@
+// Trace machinery, following JAX's current design (autodidax2): one *current* trace at a
+// time; each transform is a Trace with a parent. `bind` hands a primitive to the current
+// trace, which unwraps only its own tracers (anything else is a constant to it) and runs
+// its rule with the parent made current. The root is the eval trace, which computes.
+import { ConcreteArray, type NDArray, Tracer } from "./array";
+import type { ShapedArray } from "./aval";
+import { config } from "./config";
+import { getBackend } from "./device";
+import { FloatingPointError, UnexpectedTracerError } from "./errors";
+import type { Primitive, Params } from "./primitive";
+
+let traceCounter = 0;
+
+export abstract class Trace {
+  readonly id = ++traceCounter;
+  constructor(readonly parent: Trace | null) {}
+  abstract processPrimitive(prim: Primitive<any>, args: NDArray[], params: Params): NDArray[];
+  /** Level in the stack, for messages. */
+  get depth(): number { return this.parent ? this.parent.depth + 1 : 0; }
+  toString(): string { return `${this.constructor.name}#${this.id}`; }
+}
+
+class EvalTrace extends Trace {
+  processPrimitive(prim: Primitive<any>, args: NDArray[], params: Params): NDArray[] {
+    const concrete = args.map((a) => {
+      if (a instanceof ConcreteArray) return a;
+      throw new UnexpectedTracerError(
+        `${prim.name}: got a tracer ${a.aval.str()} from ${(a as unknown as Tracer)._trace} outside its transform. ` +
+        `A value computed inside jit/grad/vmap escaped (stored in a variable or closure and used later); ` +
+        `return it from the transformed function instead.`,
+      );
+    });
+    const outs = prim.rules.impl ? prim.rules.impl(concrete, params) : executeOnBackend(prim, concrete, params);
+    if (config.get("debugNans")) checkNans(prim.name, outs);
+    return outs;
+  }
+}
+
+/** Runs a primitive as a one-primitive program on the backend of its inputs. */
+export function executeOnBackend(prim: Primitive<any>, args: ConcreteArray[], params: Params): ConcreteArray[] {
+  const outAvals: ShapedArray[] = prim.rules.abstractEval(args.map((a) => a.aval), params);
+  const backend = args.length ? args[0].backend : getBackend();
+  for (const a of args) {
+    if (a.backend !== backend) {
+      throw new TypeError(`${prim.name}: inputs live on different devices (${backend.name} and ${a.backend.name}); move them with devicePut first.`);
+    }
+  }
+  const bufs = backend.execute(prim.name, params, args.map((a) => ({ buffer: a.buffer, aval: a.aval })), outAvals);
+  return bufs.map((b, i) => new ConcreteArray(backend, b, outAvals[i]));
+}
+
+function checkNans(name: string, outs: NDArray[]): void {
+  for (const o of outs) {
+    if (o.dtype !== "float32" && o.dtype !== "float64") continue;
+    if ((o.dataSync() as Float32Array).some(Number.isNaN)) {
+      throw new FloatingPointError(`${name}: produced NaN (${o.aval.str()}) with config debugNans on.`);
+    }
+  }
+}
+
+export const evalTrace: Trace = new EvalTrace(null);
+let current: Trace = evalTrace;
+
+export const currentTrace = (): Trace => current;
+
+/** Runs `f` with `t` as the current trace, restoring the previous one even on error. */
+export function withTrace<T>(t: Trace, f: () => T): T {
+  const prev = current;
+  current = t;
+  try { return f(); } finally { current = prev; }
+}
+
+export function bindPrimitive(prim: Primitive<any>, args: NDArray[], params: Params): NDArray[] {
+  return current.processPrimitive(prim, args, params);
+}
