@@ -159,16 +159,16 @@ export function logspace(start: number, stop: number, num = 50, opts: { endpoint
   return fromTyped(castAll(lin.map((v) => Math.pow(base, v)), d), [num], d);
 }
 
-/** @example np.eye(3, null, { k: 1 }) */
-export function eye(n: number, m?: number | null, opts: { k?: number; dtype?: DType } = {}): NDArray {
-  const cols = m ?? n, k = opts.k ?? 0;
+/** Ones on the k-th diagonal. @example np.eye(3, null, 1) */
+export function eye(n: number, m?: number | null, k = 0, opts: { dtype?: DType } = {}): NDArray {
+  const cols = m ?? n;
   const d = opts.dtype ? checkDType("eye", opts.dtype) : defaultFloat();
   const data = allocate("eye", d, n * cols);
   for (let i = 0; i < n; i++) if (i + k >= 0 && i + k < cols) data[i * cols + i + k] = 1;
   return fromTyped(data, checkShape("eye", [n, cols]), d);
 }
 /** @example np.identity(2) */
-export const identity = (n: number, opts: { dtype?: DType } = {}): NDArray => eye(n, n, opts);
+export const identity = (n: number, opts: { dtype?: DType } = {}): NDArray => eye(n, n, 0, opts);
 
 /** Ones at and below the k-th diagonal. @example np.tri(3) */
 export function tri(n: number, m?: number | null, k = 0, opts: { dtype?: DType } = {}): NDArray {

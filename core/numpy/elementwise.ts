@@ -191,3 +191,8 @@ const toBool = (x: Operand): NDArray => { const a = asArray(x); return a.dtype =
 export const astypeFn = (x: Operand, dtype: DType): NDArray => astype(asArray(x), dtype);
 /** The default float dtype (float32, or float64 with enableX64). */
 export const floatDType = defaultFloat;
+
+/** Converts operands to their common dtype under JAX's promotion rules (JS numbers are
+ * weakly typed), as `jax.numpy` does internally; for library code.
+ * @example const [x, loc] = np.promoteDtypes(xF64, 0.5) // both float64 */
+export const promoteDtypes = (...xs: Operand[]): NDArray[] => promote(xs);

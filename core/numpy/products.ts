@@ -17,13 +17,13 @@ const dotGeneral = (a: NDArray, b: NDArray, lc: number[], rc: number[], lb: numb
 export function matmul(x: Operand, y: Operand): NDArray {
   let [a, b] = promote([x, y]);
   if (a.ndim === 0 || b.ndim === 0) throw new ShapeError(msg("matmul", "operands must have rank >= 1", avalsStr([a.aval, b.aval]), "Use np.multiply for scalars."));
-  const va = a.ndim === 1, vb = b.ndim === 1;
-  if (va) a = reshape(a, [1, a.shape[0]]);
-  if (vb) b = reshape(b, [b.shape[0], 1]);
-  const k1 = a.shape[a.ndim - 1], k2 = b.shape[b.ndim - 2];
+  const k1 = a.shape[a.ndim - 1], k2 = b.shape[Math.max(0, b.ndim - 2)];
   if (k1 !== k2) {
     throw new ShapeError(msg("matmul", `inner dimensions must match (${k1} vs ${k2})`, avalsStr([a.aval, b.aval])));
   }
+  const va = a.ndim === 1, vb = b.ndim === 1;
+  if (va) a = reshape(a, [1, a.shape[0]]);
+  if (vb) b = reshape(b, [b.shape[0], 1]);
   const batch = broadcastShapes("matmul", [a.shape.slice(0, -2), b.shape.slice(0, -2)], () => [avalsStr([a.aval, b.aval])]);
   a = broadcastTo("matmul", a, [...batch, ...a.shape.slice(-2)]);
   b = broadcastTo("matmul", b, [...batch, ...b.shape.slice(-2)]);

@@ -7,7 +7,7 @@ import { prod, shapeStr } from "../shape";
 import { array, eye, tri } from "./creation";
 import { sum } from "./reductions";
 import { where } from "./elementwise";
-import { asArray, broadcastAll, broadcastTo as bcast, normalizeAxes, promote, reshape as rs } from "./util";
+import { asArray, broadcastAll, broadcastTo as bcast, normalizeAxes, promote, reshape as rs, scalarArray } from "./util";
 
 /** Reshape; one dimension may be -1. @example np.reshape(x, [2, -1]) */
 export function reshape(x: Operand, shape: number | readonly number[]): NDArray {
@@ -252,7 +252,8 @@ function triMask(op: string, x: Operand, k: number, lower: boolean): NDArray {
   if (a.ndim < 2) throw new ShapeError(msg(op, "input must have at least 2 dimensions", a.aval.str()));
   const [n, m] = a.shape.slice(-2);
   const mask = tri(n, m, lower ? k : k - 1, { dtype: "bool" });
-  return lower ? where(mask, a, 0) : where(mask, 0, a);
+  const zero = scalarArray(0, a.dtype, false);
+  return lower ? where(mask, a, zero) : where(mask, zero, a);
 }
 /** Lower triangle (zeros above the k-th diagonal). @example np.tril(x, -1) */
 export const tril = (x: Operand, k = 0): NDArray => triMask("tril", x, k, true);
@@ -284,10 +285,10 @@ export function diag(v: Operand | readonly number[], k = 0): NDArray {
   if (a.ndim === 2) return diagonal(a, k);
   if (a.ndim !== 1) throw new ShapeError(msg("diag", "input must be 1-D or 2-D", a.aval.str()));
   const n = a.shape[0] + Math.abs(k);
-  const eyeK = eye(n, n, { k, dtype: "bool" });
+  const eyeK = eye(n, n, k, { dtype: "bool" });
   const vp = pad(a, [[0, Math.abs(k)]]);
   const vb = k >= 0 ? rs(vp, [n, 1]) : rs(vp, [1, n]);
-  return where(eyeK, bcast("diag", vb, [n, n]), 0);
+  return where(eyeK, bcast("diag", vb, [n, n]), scalarArray(0, a.dtype, false));
 }
 
 /** @example const [X, Y] = np.meshgrid(x, y) */
