@@ -21,7 +21,8 @@ export type NestedArray = number | boolean | readonly NestedArray[];
 
 export abstract class NDArray {
   abstract get aval(): ShapedArray;
-  get shape(): number[] { return this.aval.shape.slice(); }
+  /** The shape (a frozen array: arrays are immutable values). */
+  get shape(): number[] { return this.aval.shape as number[]; }
   get dtype(): DType { return this.aval.dtype; }
   get ndim(): number { return this.aval.shape.length; }
   get size(): number { return this.aval.size; }

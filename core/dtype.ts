@@ -115,6 +115,16 @@ export interface DTypeAndWeak { dtype: DType; weakType: boolean }
  */
 export function promoteTypes(ts: readonly DTypeAndWeak[], defaultFloat: DType = "float32"): DTypeAndWeak {
   if (ts.length === 0) throw new Error("promoteTypes: no types given");
+  const t0 = ts[0];
+  if (ts.every((t) => t.dtype === t0.dtype && t.weakType === t0.weakType)) return { dtype: t0.dtype, weakType: t0.weakType };
+  const key = `${defaultFloat}|${ts.map((t) => (t.weakType ? "~" : "") + t.dtype).join(",")}`;
+  let hit = promoteCache.get(key);
+  if (!hit) { hit = promoteUncached(ts, defaultFloat); promoteCache.set(key, hit); }
+  return { ...hit };
+}
+const promoteCache = new Map<string, DTypeAndWeak>();
+
+function promoteUncached(ts: readonly DTypeAndWeak[], defaultFloat: DType): DTypeAndWeak {
   const nodes = ts.map((t) => nodeOf(t.dtype, t.weakType));
   if (nodes.includes("int32") && nodes.includes("uint32") &&
       nodes.every((n) => n === "int32" || n === "uint32" || n === "bool" || n === "i*")) {
