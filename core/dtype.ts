@@ -143,10 +143,6 @@ function promoteUncached(ts: readonly DTypeAndWeak[], defaultFloat: DType): DTyp
   }
   if (lub === undefined) throw new Error("promoteTypes: no common type (internal error)");
   const weakType = lub === "i*" || lub === "f*" || lub === "c*";
-  // All-weak inputs of one kind keep their own width (a weak f64 stays f64 under x64).
-  if (weakType && ts.every((t) => t.weakType && nodeOf(t.dtype, true) === lub)) {
-    return { dtype: ts.reduce((m, t) => (rank(t.dtype) > rank(m) ? t.dtype : m), ts[0].dtype), weakType };
-  }
   return { dtype: concrete(lub, defaultFloat), weakType };
 }
 

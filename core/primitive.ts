@@ -7,6 +7,22 @@ import { bindPrimitive } from "./trace";
 
 export type Params = object;
 
+/** A symbolic zero tangent/cotangent (never materialised unless a rule needs it). */
+export class Zero {
+  constructor(readonly aval: ShapedArray) {}
+}
+export type Tangent = NDArray | Zero;
+/** Marks the linear inputs of an equation being transposed (their value is unknown). */
+export class UndefinedPrimal {
+  constructor(readonly aval: ShapedArray) {}
+}
+/** jvp: primal outputs and tangent outputs; tangents may be Zero (all-Zero calls are skipped). */
+export type JvpRule<P> = (primals: NDArray[], tangents: Tangent[], params: P) => [NDArray[], Tangent[]];
+/** transpose: cotangents for the UndefinedPrimal inputs (null for the others). */
+export type TransposeRule<P> = (cts: Tangent[], args: (NDArray | UndefinedPrimal)[], params: P) => (Tangent | null)[];
+/** batch: `dims[i]` is the batched axis of args[i] (null: unbatched); returns outputs and their batched axes. */
+export type BatchRule<P> = (args: NDArray[], dims: (number | null)[], params: P, axisSize: number) => [NDArray[], (number | null)[]];
+
 export interface PrimitiveRules<P extends object> {
   /** Shape and dtype rule. Raises the user-facing errors, so eager, jit and vmap agree. */
   abstractEval(avals: ShapedArray[], params: P): ShapedArray[];
@@ -15,6 +31,15 @@ export interface PrimitiveRules<P extends object> {
    * control-flow primitives). Default: the backend's lowering of this primitive.
    */
   impl?(args: ConcreteArray[], params: P): NDArray[];
+  /** Forward-mode rule (JAX: ad.primitive_jvps). */
+  jvp?: JvpRule<P>;
+  /** For primitives linear in some inputs (JAX: ad.primitive_transposes). */
+  transpose?: TransposeRule<P>;
+  /** vmap rule (JAX: batching.primitive_batchers). */
+  batch?: BatchRule<P>;
+  /** How a partially-evaluating trace handles the primitive when some inputs are known
+   * (call primitives inline their body so known work runs now). Default: record it. */
+  partialEval?(trace: import("./tracing").JaxprTrace, args: NDArray[], params: P): NDArray[];
 }
 
 export class Primitive<P extends object = Params> {

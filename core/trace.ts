@@ -13,6 +13,8 @@ let traceCounter = 0;
 
 export abstract class Trace {
   readonly id = ++traceCounter;
+  /** False once the transform that owns this trace has returned; its tracers are dead. */
+  alive = true;
   constructor(readonly parent: Trace | null) {}
   abstract processPrimitive(prim: Primitive<any>, args: NDArray[], params: Params): NDArray[];
   /** Level in the stack, for messages. */
@@ -71,5 +73,14 @@ export function withTrace<T>(t: Trace, f: () => T): T {
 }
 
 export function bindPrimitive(prim: Primitive<any>, args: NDArray[], params: Params): NDArray[] {
+  for (const a of args) {
+    if (a instanceof Tracer && !a._trace.alive) {
+      throw new UnexpectedTracerError(
+        `${prim.name}: got a tracer ${a.aval.str()} from ${a._trace}, which has finished. ` +
+        `A value computed inside jit/grad/vmap escaped (stored in a variable or closure and used later); ` +
+        `return it from the transformed function instead.`,
+      );
+    }
+  }
   return current.processPrimitive(prim, args, params);
 }

@@ -15,6 +15,13 @@ class JaxprTracer extends Tracer {
 }
 
 export class JaxprTrace extends Trace {
+  /**
+   * With `forwardKnown`, an equation none of whose inputs are this trace's tracers is
+   * evaluated by the parent instead of recorded: the trace then stages only what depends
+   * on its inputs (partial evaluation, as linearize needs: primal work runs, tangent work
+   * is recorded; the known values it uses become constvars, the residuals).
+   */
+  constructor(parent: Trace | null, readonly forwardKnown = false) { super(parent); }
   private eqns: JaxprEqn[] = [];
   private vars = new Map<JaxprTracer, Var>();
   private constVars = new Map<NDArray, Var>();
@@ -37,7 +44,11 @@ export class JaxprTrace extends Trace {
     return v;
   }
 
+  isOwn(x: NDArray): boolean { return x instanceof JaxprTracer && x._trace === this; }
+
   processPrimitive(prim: Primitive<any>, args: NDArray[], params: Params): NDArray[] {
+    if (this.forwardKnown && !args.some((a) => this.isOwn(a))) return withTrace(this.parent!, () => prim.bind(args, params));
+    if (this.forwardKnown && prim.rules.partialEval) return prim.rules.partialEval(this, args, params);
     const inputs = args.map((a) => this.atom(a));
     const outAvals = prim.rules.abstractEval(inputs.map((a) => a.aval), params);
     const outs = outAvals.map((aval) => this.newArg(aval));

@@ -4,79 +4,198 @@ import { ShapedArray } from "../aval";
 import { checkDType, type DType } from "../dtype";
 import { DTypeError, msg } from "../errors";
 import { definePrimitive } from "../primitive";
+import { isFloat } from "../dtype";
+import { type JvpRule, type Primitive, type Tangent, type TransposeRule, UndefinedPrimal, Zero } from "../primitive";
+import { elementwiseBatch } from "./batching";
+import * as o from "./ops";
 import { allWeak, type DTypeClass, elementwiseShape, requireDType } from "./rules";
+import type { NDArray } from "../array";
 
-function unary(name: string, cls: DTypeClass, outDType?: DType) {
-  return definePrimitive<{}>(name, {
+type Deriv = (x: NDArray, y: NDArray) => NDArray;
+type Rules = { jvp?: JvpRule<{}>; transpose?: TransposeRule<{}> };
+
+/** jvp of y = f(x): t * f'(x), with f' written in terms of x and y. */
+const unaryJvp = (d: Deriv): JvpRule<{}> => ([x], [t], params) => {
+  const [y] = self(x).bind([x], params);
+  return [[y], [o.mul(t as NDArray, d(x, y))]];
+};
+/** Primitives with zero derivative everywhere (piecewise constant, or bool/int valued). */
+const zeroJvp: JvpRule<{}> = (xs, _t, params) => {
+  const ys = self(xs[0]).bind(xs, params);
+  return [ys, ys.map((y) => new Zero(y.aval))];
+};
+// Rules receive their primitive through the registry entry being evaluated; see `bindSelf`.
+let current: Primitive<{}> | undefined;
+const self = (_x: NDArray): Primitive<{}> => current!;
+
+function unary(name: string, cls: DTypeClass, outDType?: DType, rules: Rules = {}) {
+  const p: Primitive<{}> = definePrimitive<{}>(name, {
     abstractEval: ([x]) => {
       requireDType(name, cls, [x]);
       return [outDType ? new ShapedArray(x.shape, outDType) : x];
     },
+    jvp: bindSelf(() => p, rules.jvp ?? zeroJvp),
+    transpose: rules.transpose,
+    batch: elementwiseBatch(() => p),
   });
+  return p;
 }
 
-function binary(name: string, cls: DTypeClass, outDType?: DType) {
-  return definePrimitive<{}>(name, {
+function binary(name: string, cls: DTypeClass, outDType?: DType, rules: Rules = {}) {
+  const p: Primitive<{}> = definePrimitive<{}>(name, {
     abstractEval: (avals) => {
       const shape = elementwiseShape(name, avals);
       requireDType(name, cls, avals);
       return [new ShapedArray(shape, outDType ?? avals[0].dtype, outDType ? false : allWeak(avals))];
     },
+    jvp: bindSelf(() => p, rules.jvp ?? zeroJvp),
+    transpose: rules.transpose,
+    batch: elementwiseBatch(() => p),
   });
+  return p;
 }
+
+/** Makes `self()` inside a shared rule refer to the primitive the rule belongs to. */
+function bindSelf<P>(prim: () => Primitive<{}>, rule: JvpRule<P>): JvpRule<P> {
+  return (xs, ts, params) => {
+    const prev = current;
+    current = prim();
+    try { return rule(xs, ts, params); } finally { current = prev; }
+  };
+}
+
+/** Broadcasts rank-0 tangents of a binary op to the output shape. */
+const fit = (t: NDArray, y: NDArray) => o.bcastTo(t, y.aval.shape);
+const linear2 = (f: (ta: Tangent, tb: Tangent) => Tangent): JvpRule<{}> => ([a, b], [ta, tb], params) => {
+  const [y] = current!.bind([a, b], params);
+  const t = f(ta, tb);
+  return [[y], [t instanceof Zero ? t : fit(t, y)]];
+};
+const addT = (ta: Tangent, tb: Tangent): Tangent => o.addTangents(ta, tb);
+const scaleJvp = (da: (a: NDArray, b: NDArray, y: NDArray) => NDArray | null, db: (a: NDArray, b: NDArray, y: NDArray) => NDArray | null): JvpRule<{}> =>
+  ([a, b], [ta, tb], params) => {
+    const [y] = current!.bind([a, b], params);
+    let t: Tangent = new Zero(y.aval);
+    if (!(ta instanceof Zero)) { const c = da(a, b, y); if (c) t = o.addTangents(t, fit(o.mul(ta, c), y)); }
+    if (!(tb instanceof Zero)) { const c = db(a, b, y); if (c) t = o.addTangents(t, fit(o.mul(tb, c), y)); }
+    return [[y], [t]];
+  };
+/** Coefficient of x's tangent in max/min: 1 where x alone attains the result, 0.5 on ties (JAX's balanced rule). */
+const balanced = (x: NDArray, other: NDArray, y: NDArray) =>
+  o.select(o.eq(x, y), o.select(o.eq(other, y), o.full(y.aval, 0.5), o.full(y.aval, 1)), o.full(y.aval, 0));
+
+const undef = (x: unknown): x is UndefinedPrimal => x instanceof UndefinedPrimal;
+const ctFor = (ct: NDArray, arg: NDArray | UndefinedPrimal) => o.unbroadcast(ct, arg instanceof UndefinedPrimal ? arg.aval : arg.aval);
 
 export interface ConvertParams { newDtype: DType; weakType: boolean }
 export interface IntegerPowParams { y: number }
 
+const integerPow: Primitive<IntegerPowParams> = definePrimitive<IntegerPowParams>("integer_pow", {
+  abstractEval: ([x], { y }) => {
+    requireDType("integer_pow", "numeric", [x]);
+    if (!Number.isInteger(y)) throw new TypeError(msg("integer_pow", "exponent must be an integer", String(y)));
+    return [x];
+  },
+  // d x^y = y x^(y-1) dx
+  jvp: ([x], [t], { y }) => {
+    const out = integerPow.bind1([x], { y });
+    if (y === 0) return [[out], [new Zero(out.aval)]];
+    const d = y === 1 ? o.full(x.aval, 1) : o.mul(y, y === 2 ? x : o.integerPow(x, y - 1));
+    return [[out], [o.mul(t as NDArray, d)]];
+  },
+  batch: elementwiseBatch(() => integerPow),
+});
+
+const selectN: Primitive<{}> = definePrimitive<{}>("select_n", {
+  abstractEval: ([which, ...cases]) => {
+    if (cases.length === 0) throw new TypeError(msg("select_n", "needs at least one case", "none"));
+    if (which.dtype !== "bool" && which.dtype !== "int32") {
+      throw new DTypeError(msg("select_n", "predicate must be bool or int32", which.str()));
+    }
+    if (which.dtype === "bool" && cases.length > 2) {
+      throw new TypeError(msg("select_n", "a bool predicate selects between at most 2 cases", `${cases.length}`));
+    }
+    const shape = elementwiseShape("select_n", cases);
+    if (which.ndim !== 0 && cases.some((c) => c.ndim !== 0)) elementwiseShape("select_n", [which.withDType(cases[0].dtype), ...cases]);
+    const outShape = shape.length ? shape : which.shape;
+    return [new ShapedArray(outShape, cases[0].dtype, allWeak(cases))];
+  },
+  jvp: ([which, ...cases], [, ...ts]) => {
+    const [out] = selectN.bind([which, ...cases], {});
+    if (!ts.some((t) => !(t instanceof Zero))) return [[out], [new Zero(out.aval)]];
+    const full = (t: Tangent, c: NDArray) => o.bcastTo(t instanceof Zero ? o.zeros(c.aval) : t, out.aval.shape);
+    return [[out], [selectN.bind1([which, ...ts.map((t, i) => full(t, cases[i]))], {})]];
+  },
+  transpose: ([ct], [which, ...cases]) => {
+    if (undef(which)) throw new TypeError("select_n: the predicate is not linear");
+    const z = o.zeros((ct as NDArray).aval);
+    return [null, ...cases.map((c, i) => {
+      if (!undef(c)) return null;
+      const pick = cases.map((_, k) => (k === i ? ct as NDArray : z));
+      return ctFor(selectN.bind1([which as NDArray, ...pick], {}), c);
+    })];
+  },
+  batch: elementwiseBatch(() => selectN),
+});
+
+const convertElementType: Primitive<ConvertParams> = definePrimitive<ConvertParams>("convert_element_type", {
+  abstractEval: ([x], { newDtype, weakType }) => [new ShapedArray(x.shape, checkDType("astype", newDtype), weakType)],
+  // Linear between float dtypes; casts to or from int/bool have zero derivative.
+  jvp: ([x], [t], params) => {
+    const out = convertElementType.bind1([x], params);
+    const smooth = isFloat(x.dtype) && isFloat(params.newDtype);
+    return [[out], [smooth ? convertElementType.bind1([t as NDArray], { ...params, weakType: false }) : new Zero(out.aval)]];
+  },
+  transpose: ([ct], [x]) => [o.convert(ct as NDArray, (x as UndefinedPrimal).aval.dtype)],
+  batch: elementwiseBatch(() => convertElementType),
+});
+
 export const elementwisePrims = {
-  neg: unary("neg", "numeric"),
+  integer_pow: integerPow,
+  select_n: selectN,
+  convert_element_type: convertElementType,
+  neg: unary("neg", "numeric", undefined, { jvp: ([x], [t]) => [[o.neg(x)], [o.neg(t as NDArray)]], transpose: ([ct], [x]) => [o.neg(ct as NDArray)] }),
   sign: unary("sign", "numeric"),
-  abs: unary("abs", "numeric"),
+  abs: unary("abs", "numeric", undefined, { jvp: unaryJvp((x) => o.sign(x)) }),
   floor: unary("floor", "float"),
   ceil: unary("ceil", "float"),
   /** Round half to even, as NumPy. */
   round: unary("round", "float"),
-  exp: unary("exp", "float"),
-  log: unary("log", "float"),
-  expm1: unary("expm1", "float"),
-  log1p: unary("log1p", "float"),
-  sqrt: unary("sqrt", "float"),
-  cbrt: unary("cbrt", "float"),
-  sin: unary("sin", "float"),
-  cos: unary("cos", "float"),
-  tan: unary("tan", "float"),
-  asin: unary("asin", "float"),
-  acos: unary("acos", "float"),
-  atan: unary("atan", "float"),
-  sinh: unary("sinh", "float"),
-  cosh: unary("cosh", "float"),
-  tanh: unary("tanh", "float"),
-  asinh: unary("asinh", "float"),
-  acosh: unary("acosh", "float"),
-  atanh: unary("atanh", "float"),
-  erf: unary("erf", "float"),
+  exp: unary("exp", "float", undefined, { jvp: unaryJvp((_x, y) => y) }),
+  log: unary("log", "float", undefined, { jvp: unaryJvp((x) => o.div(1, x)) }),
+  expm1: unary("expm1", "float", undefined, { jvp: unaryJvp((_x, y) => o.add(y, 1)) }),
+  log1p: unary("log1p", "float", undefined, { jvp: unaryJvp((x) => o.div(1, o.add(x, 1))) }),
+  sqrt: unary("sqrt", "float", undefined, { jvp: unaryJvp((_x, y) => o.div(0.5, y)) }),
+  cbrt: unary("cbrt", "float", undefined, { jvp: unaryJvp((_x, y) => o.div(1 / 3, o.square(y))) }),
+  sin: unary("sin", "float", undefined, { jvp: unaryJvp((x) => o.cos(x)) }),
+  cos: unary("cos", "float", undefined, { jvp: unaryJvp((x) => o.neg(o.sin(x))) }),
+  tan: unary("tan", "float", undefined, { jvp: unaryJvp((_x, y) => o.add(1, o.square(y))) }),
+  asin: unary("asin", "float", undefined, { jvp: unaryJvp((x) => o.div(1, o.sqrt(o.sub(1, o.square(x))))) }),
+  acos: unary("acos", "float", undefined, { jvp: unaryJvp((x) => o.div(-1, o.sqrt(o.sub(1, o.square(x))))) }),
+  atan: unary("atan", "float", undefined, { jvp: unaryJvp((x) => o.div(1, o.add(1, o.square(x)))) }),
+  sinh: unary("sinh", "float", undefined, { jvp: unaryJvp((x) => o.cosh(x)) }),
+  cosh: unary("cosh", "float", undefined, { jvp: unaryJvp((x) => o.sinh(x)) }),
+  tanh: unary("tanh", "float", undefined, { jvp: unaryJvp((_x, y) => o.sub(1, o.square(y))) }),
+  asinh: unary("asinh", "float", undefined, { jvp: unaryJvp((x) => o.div(1, o.sqrt(o.add(o.square(x), 1)))) }),
+  acosh: unary("acosh", "float", undefined, { jvp: unaryJvp((x) => o.div(1, o.sqrt(o.mul(o.sub(x, 1), o.add(x, 1))))) }),
+  atanh: unary("atanh", "float", undefined, { jvp: unaryJvp((x) => o.div(1, o.sub(1, o.square(x)))) }),
+  erf: unary("erf", "float", undefined, { jvp: unaryJvp((x) => o.mul(2 / Math.sqrt(Math.PI), o.exp(o.neg(o.square(x))))) }),
   is_finite: unary("is_finite", "float", "bool"),
   /** Logical not for bool, bitwise not for ints. */
   not: unary("not", "intOrBool"),
-  integer_pow: definePrimitive<IntegerPowParams>("integer_pow", {
-    abstractEval: ([x], { y }) => {
-      requireDType("integer_pow", "numeric", [x]);
-      if (!Number.isInteger(y)) throw new TypeError(msg("integer_pow", "exponent must be an integer", String(y)));
-      return [x];
-    },
-  }),
 
-  add: binary("add", "any"),
-  sub: binary("sub", "numeric"),
-  mul: binary("mul", "any"),
+
+  add: binary("add", "any", undefined, { jvp: linear2(addT), transpose: ([ct], [a, b]) => [undef(a) ? ctFor(ct as NDArray, a) : null, undef(b) ? ctFor(ct as NDArray, b) : null] }),
+  sub: binary("sub", "numeric", undefined, { jvp: linear2((ta, tb) => o.addTangents(ta, tb instanceof Zero ? tb : o.neg(tb))), transpose: ([ct], [a, b]) => [undef(a) ? ctFor(ct as NDArray, a) : null, undef(b) ? ctFor(o.neg(ct as NDArray), b) : null] }),
+  mul: binary("mul", "any", undefined, { jvp: scaleJvp((_a, b) => b, (a) => a), transpose: ([ct], [a, b]) => [undef(a) ? ctFor(o.mul(ct as NDArray, b as NDArray), a) : null, undef(b) ? ctFor(o.mul(a as NDArray, ct as NDArray), b) : null] }),
   /** Float division; for integers, C division rounding toward zero (x / 0 gives 0). */
-  div: binary("div", "numeric"),
+  div: binary("div", "numeric", undefined, { jvp: scaleJvp((_a, b) => o.div(1, b), (_a, b, y) => o.neg(o.div(y, b))), transpose: ([ct], [a, b]) => { if (undef(b)) throw new TypeError("div: transpose is linear in the numerator only"); return [ctFor(o.div(ct as NDArray, b), a), null]; } }),
   /** C fmod: the result has the sign of the dividend (x rem 0 gives 0 for integers). */
-  rem: binary("rem", "numeric"),
-  pow: binary("pow", "numeric"),
-  max: binary("max", "any"),
-  min: binary("min", "any"),
-  atan2: binary("atan2", "float"),
+  rem: binary("rem", "numeric", undefined, { jvp: scaleJvp(() => null, (a, b, y) => o.neg(o.div(o.sub(a, y), b))) }),
+  pow: binary("pow", "numeric", undefined, { jvp: scaleJvp((a, b) => o.select(o.eq(b, 0), o.zeros(b.aval.ndim ? b.aval : a.aval), o.mul(b, o.pow(a, o.sub(b, 1)))), (a, _b, y) => o.select(o.eq(a, 0), o.zeros(y.aval), o.mul(o.log(o.select(o.eq(a, 0), o.bcastTo(o.full(a.aval, 1), a.aval.shape), a)), y))) }),
+  max: binary("max", "any", undefined, { jvp: scaleJvp((a, b, y) => balanced(o.bcastTo(a, y.aval.shape), b, y), (a, b, y) => balanced(o.bcastTo(b, y.aval.shape), a, y)) }),
+  min: binary("min", "any", undefined, { jvp: scaleJvp((a, b, y) => balanced(o.bcastTo(a, y.aval.shape), b, y), (a, b, y) => balanced(o.bcastTo(b, y.aval.shape), a, y)) }),
+  atan2: binary("atan2", "float", undefined, { jvp: scaleJvp((a, b) => o.div(b, o.add(o.square(a), o.square(b))), (a, b) => o.div(o.neg(a), o.add(o.square(a), o.square(b)))) }),
   and: binary("and", "intOrBool"),
   or: binary("or", "intOrBool"),
   xor: binary("xor", "intOrBool"),
@@ -88,23 +207,7 @@ export const elementwisePrims = {
   ge: binary("ge", "any", "bool"),
 
   /** select_n(which, case0, case1, ...): case[which] per element; `which` is bool or int32. */
-  select_n: definePrimitive<{}>("select_n", {
-    abstractEval: ([which, ...cases]) => {
-      if (cases.length === 0) throw new TypeError(msg("select_n", "needs at least one case", "none"));
-      if (which.dtype !== "bool" && which.dtype !== "int32") {
-        throw new DTypeError(msg("select_n", "predicate must be bool or int32", which.str()));
-      }
-      if (which.dtype === "bool" && cases.length > 2) {
-        throw new TypeError(msg("select_n", "a bool predicate selects between at most 2 cases", `${cases.length}`));
-      }
-      const shape = elementwiseShape("select_n", cases);
-      if (which.ndim !== 0 && cases.some((c) => c.ndim !== 0)) elementwiseShape("select_n", [which.withDType(cases[0].dtype), ...cases]);
-      const outShape = shape.length ? shape : which.shape;
-      return [new ShapedArray(outShape, cases[0].dtype, allWeak(cases))];
-    },
-  }),
 
-  convert_element_type: definePrimitive<ConvertParams>("convert_element_type", {
-    abstractEval: ([x], { newDtype, weakType }) => [new ShapedArray(x.shape, checkDType("astype", newDtype), weakType)],
-  }),
+
+
 };
