@@ -14,7 +14,7 @@ export const neg = u(prims.neg), sign = u(prims.sign), abs = u(prims.abs), floor
   round = u(prims.round), exp = u(prims.exp), log = u(prims.log), expm1 = u(prims.expm1), log1p = u(prims.log1p),
   sqrt = u(prims.sqrt), cbrt = u(prims.cbrt), sin = u(prims.sin), cos = u(prims.cos), tan = u(prims.tan),
   asin = u(prims.asin), acos = u(prims.acos), atan = u(prims.atan), sinh = u(prims.sinh), cosh = u(prims.cosh),
-  tanh = u(prims.tanh), asinh = u(prims.asinh), acosh = u(prims.acosh), atanh = u(prims.atanh), erf = u(prims.erf),
+  tanh = u(prims.tanh), asinh = u(prims.asinh), acosh = u(prims.acosh), atanh = u(prims.atanh), erf = u(prims.erf), logistic = u(prims.logistic),
   isFinite = u(prims.is_finite), bitwiseNot = u(prims.not);
 export const add = b(prims.add), sub = b(prims.sub), mul = b(prims.mul), div = b(prims.div), rem = b(prims.rem),
   pow = b(prims.pow), max = b(prims.max), min = b(prims.min), atan2 = b(prims.atan2), bitwiseAnd = b(prims.and),
@@ -74,3 +74,5 @@ export const takeAlongAxis = (x: NDArray, indices: NDArray, axis: number): NDArr
 /** Scatter along one axis with a combiner. @example lax.scatterAlongAxis(x, idx, upd, 0, "add") */
 export const scatterAlongAxis = (x: NDArray, indices: NDArray, updates: NDArray, axis: number, mode: ScatterMode = "set"): NDArray =>
   prims.scatter_along_axis.bind1([x, indices, updates], { axis, mode });
+/** Identity with zero derivative. @example lax.stopGradient(x) */
+export const stopGradient = (x: NDArray): NDArray => prims.stop_gradient.bind1([x], {});

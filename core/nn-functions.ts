@@ -4,16 +4,12 @@ import { type NDArray, type Operand, type Axis } from "./array";
 import { type DType } from "./dtype";
 import * as np from "./numpy/index";
 import { asArray, normalizeAxes, toFloat } from "./numpy/util";
+import { prims } from "./primitives";
 
 /** max(x, 0). @example nnFunctions.relu(x) */
 export const relu = (x: Operand): NDArray => np.maximum(x, 0);
 /** 1 / (1 + exp(-x)). @example nnFunctions.sigmoid(x) */
-export const sigmoid = (x: Operand): NDArray => {
-  const a = toFloat(asArray(x));
-  // exp(-|x|) never overflows; mirror for negative x.
-  const e = np.exp(np.negative(np.abs(a)));
-  return np.where(np.greaterEqual(a, 0), np.divide(1, np.add(1, e)), np.divide(e, np.add(1, e)));
-};
+export const sigmoid = (x: Operand): NDArray => prims.logistic.bind1([toFloat(asArray(x))], {});
 /** x * sigmoid(x). @example nnFunctions.silu(x) */
 export const silu = (x: Operand): NDArray => { const a = toFloat(asArray(x)); return np.multiply(a, sigmoid(a)); };
 export const swish = silu;
@@ -31,7 +27,6 @@ export function gelu(x: Operand, opts: { approximate?: boolean } = {}): NDArray 
   }
   return np.multiply(np.multiply(0.5, a), np.add(1, erf(np.divide(a, Math.SQRT2))));
 }
-import { prims } from "./primitives";
 const erf = (x: NDArray): NDArray => prims.erf.bind1([x], {});
 /** x for x > 0, alpha (exp(x) - 1) otherwise. @example nnFunctions.elu(x) */
 export const elu = (x: Operand, alpha = 1): NDArray => {
@@ -47,12 +42,18 @@ export const leakyRelu = (x: Operand, negativeSlope = 0.01): NDArray => {
 /** @example nnFunctions.tanh(x) */
 export const tanh = (x: Operand): NDArray => np.tanh(x);
 
+/** The max along axes (0 where infinite), a constant for differentiation (the result does
+ * not depend on it mathematically), as jax.nn does. */
+const shift = (a: NDArray, axes: number[]): NDArray => {
+  const m = np.max(a, axes, { keepdims: true });
+  return prims.stop_gradient.bind1([np.where(np.isfinite(m), m, 0)], {});
+};
+
 /** log(sum(exp(x))) stably (max subtracted; infinite maxima handled). @example nnFunctions.logsumexp(x, -1) */
 export function logsumexp(x: Operand, axis?: Axis, opts: { keepdims?: boolean; b?: Operand } = {}): NDArray {
   const a = toFloat(asArray(x));
   const axes = normalizeAxes("logsumexp", axis, a.ndim);
-  const m = np.max(a, axes, { keepdims: true });
-  const mSafe = np.where(np.isfinite(m), m, 0);
+  const mSafe = shift(a, axes);
   let e = np.exp(np.subtract(a, mSafe));
   if (opts.b !== undefined) e = np.multiply(e, opts.b);
   const s = np.sum(e, axes, { keepdims: true });
@@ -63,15 +64,14 @@ export function logsumexp(x: Operand, axis?: Axis, opts: { keepdims?: boolean; b
 export function softmax(x: Operand, axis: Axis = -1): NDArray {
   const a = toFloat(asArray(x));
   const axes = normalizeAxes("softmax", axis, a.ndim);
-  const m = np.max(a, axes, { keepdims: true });
-  const e = np.exp(np.subtract(a, np.where(np.isfinite(m), m, 0)));
+  const e = np.exp(np.subtract(a, shift(a, axes)));
   return np.divide(e, np.sum(e, axes, { keepdims: true }));
 }
 /** @example nnFunctions.logSoftmax(logits) */
 export function logSoftmax(x: Operand, axis: Axis = -1): NDArray {
   const a = toFloat(asArray(x));
   const axes = normalizeAxes("logSoftmax", axis, a.ndim);
-  const shifted = np.subtract(a, np.where(np.isfinite(np.max(a, axes, { keepdims: true })), np.max(a, axes, { keepdims: true }), 0));
+  const shifted = np.subtract(a, shift(a, axes));
   return np.subtract(shifted, np.log(np.sum(np.exp(shifted), axes, { keepdims: true })));
 }
 /** One-hot encoding along a new last axis. @example nnFunctions.oneHot(labels, 10) */

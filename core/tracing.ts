@@ -49,6 +49,11 @@ export class JaxprTrace extends Trace {
   processPrimitive(prim: Primitive<any>, args: NDArray[], params: Params): NDArray[] {
     if (this.forwardKnown && !args.some((a) => this.isOwn(a))) return withTrace(this.parent!, () => prim.bind(args, params));
     if (this.forwardKnown && prim.rules.partialEval) return prim.rules.partialEval(this, args, params);
+    return this.processPrimitiveRecord(prim, args, params);
+  }
+
+  /** Records an equation (no partial evaluation). */
+  processPrimitiveRecord(prim: Primitive<any>, args: NDArray[], params: Params): NDArray[] {
     const inputs = args.map((a) => this.atom(a));
     const outAvals = prim.rules.abstractEval(inputs.map((a) => a.aval), params);
     const outs = outAvals.map((aval) => this.newArg(aval));

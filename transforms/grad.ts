@@ -2,6 +2,7 @@
 import { isArray, type NDArray } from "../core/array";
 import { isFloat } from "../core/dtype";
 import { msg } from "../core/errors";
+import { prims } from "../core/primitives";
 import { full } from "../core/primitives/ops";
 import * as tree from "../core/tree";
 import { vjpWithAux } from "./linearize";
@@ -62,4 +63,12 @@ export function valueAndGrad(f: (...args: any[]) => any, opts: GradOpts = {}): (
     const [value, gr, aux] = g(...args);
     return opts.hasAux ? [[value, aux], gr] : [value, gr];
   };
+}
+
+/**
+ * The identity, with zero derivative: gradients do not flow through it.
+ * @example grad((x) => x.mul(stopGradient(x)))(np.array(3)) // 3
+ */
+export function stopGradient<T>(x: T): T {
+  return tree.map((l: unknown) => (isArray(l) ? prims.stop_gradient.bind1([l], {}) : l), x) as T;
 }

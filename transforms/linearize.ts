@@ -1,6 +1,6 @@
 // Reverse mode as in JAX: linearize (jvp + partial evaluation: primal work runs now,
 // tangent work is staged into a linear jaxpr) then transpose that jaxpr (backward pass).
-import type { NDArray } from "../core/array";
+import { isArray, type NDArray } from "../core/array";
 import { isFloat } from "../core/dtype";
 import { msg } from "../core/errors";
 import { type Atom, ClosedJaxpr, type Jaxpr, Literal, type Var } from "../core/jaxpr";
@@ -32,20 +32,25 @@ export function linearizeFlat(f: (...xs: NDArray[]) => unknown, primals: NDArray
     const differentiable = primals.map(hasTangent);
     const tins = primals.map((p, i) => (differentiable[i] ? pe.newArg(p.aval.strong()) : null));
     let aux: unknown;
-    let auxLeaves: NDArray[] = [];
+    // Array leaves of aux go through the trace (so they come out as primal values); other
+    // leaves (numbers, strings) are returned as they are.
+    let auxLeaves: unknown[] = [];
     let auxTree: tree.TreeDef | undefined;
+    const isArr = (l: unknown): l is NDArray => isArray(l);
     const main = hasAux ? (...xs: NDArray[]) => {
       const out = f(...xs);
       if (!Array.isArray(out) || out.length !== 2) throw new TypeError(msg("hasAux", "the function must return [output, aux]", typeof out));
-      [auxLeaves, auxTree] = ((l) => [leafArrays("hasAux", l[0]), l[1]] as [NDArray[], tree.TreeDef])(tree.flatten(out[1]));
-      return [out[0], auxLeaves];
+      [auxLeaves, auxTree] = tree.flatten(out[1]);
+      return [out[0], auxLeaves.filter(isArr)];
     } : f;
     const res = withTrace(pe, () => jvpFlat(main, primals, tins.map((t, i) => (t ? t[0] : new Zero(primals[i].aval.strong())))));
     let { primalsOut, tangentsOut, outTree } = res;
     if (hasAux) {
-      const nAux = auxLeaves.length;
+      const nAux = auxLeaves.filter(isArr).length;
       const nMain = primalsOut.length - nAux;
-      aux = tree.unflatten(auxTree!, primalsOut.slice(nMain));
+      const auxArrays = primalsOut.slice(nMain);
+      let k = 0;
+      aux = tree.unflatten(auxTree!, auxLeaves.map((l) => (isArr(l) ? auxArrays[k++] : l)));
       outTree = treeOfFirst(outTree, primalsOut);
       primalsOut = primalsOut.slice(0, nMain);
       tangentsOut = tangentsOut.slice(0, nMain);
@@ -67,7 +72,8 @@ function treeOfFirst(td: tree.TreeDef, leaves: NDArray[]): tree.TreeDef {
   return tree.structure(main);
 }
 
-/** Transposes a linear jaxpr: cotangents of its outputs to cotangents of its inputs. */
+/** Transposes a jaxpr linear in its invars (constvars are known values): cotangents of its
+ * outputs to cotangents of its invars. */
 export function backwardPass(j: Jaxpr, consts: readonly NDArray[], cts: Tangent[]): Tangent[] {
   const ctEnv = new Map<Var, Tangent>();
   const known = new Map<Var, NDArray>();
@@ -78,8 +84,16 @@ export function backwardPass(j: Jaxpr, consts: readonly NDArray[], cts: Tangent[
     ctEnv.set(a, prev ? addTangents(prev, ct) : ct);
   };
   j.outvars.forEach((v, i) => write(v, cts[i]));
-  for (let k = j.eqns.length - 1; k >= 0; k--) {
-    const e = j.eqns[k];
+  // Equations whose inputs are all known are not linear: evaluate them forward first.
+  const isKnown = (a: Atom) => a instanceof Literal || known.has(a);
+  const linearEqns = j.eqns.filter((e) => {
+    if (!e.inputs.every(isKnown)) return true;
+    const outs = e.prim.bind(e.inputs.map((a) => (a instanceof Literal ? scalarArray(a.value, a.aval.dtype, a.aval.weakType) : known.get(a)!)), e.params);
+    e.outvars.forEach((v, i) => known.set(v, outs[i]));
+    return false;
+  });
+  for (let k = linearEqns.length - 1; k >= 0; k--) {
+    const e = linearEqns[k];
     const outCts = e.outvars.map((v) => ctEnv.get(v) ?? new Zero(v.aval));
     if (outCts.every((c) => c instanceof Zero)) continue;
     const args = e.inputs.map((a) => (a instanceof Literal ? scalarArray(a.value, a.aval.dtype, a.aval.weakType)

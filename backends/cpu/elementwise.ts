@@ -70,6 +70,7 @@ export const elementwiseKernels = {
   acosh: unary(Math.acosh),
   atanh: unary(Math.atanh),
   erf: unary(erf),
+  logistic: unary((x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)))),
   is_finite: unary((x) => (Number.isFinite(x) ? 1 : 0)),
   not: unary({ bool: (x) => (x ? 0 : 1), int: (x) => ~x }),
   integer_pow: ((ins, { y }, outs) => {
@@ -97,6 +98,7 @@ export const elementwiseKernels = {
   gt: cmp((a, b) => a > b),
   ge: cmp((a, b) => a >= b),
 
+  stop_gradient: (([x]) => [x.data]) as Kernel<{}>,
   select_n: (([which, ...cases], _p, [outAval]) => {
     const out = alloc(outAval);
     for (let i = 0; i < out.length; i++) out[i] = at(cases[at(which, i)], i);

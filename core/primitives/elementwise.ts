@@ -180,6 +180,8 @@ export const elementwisePrims = {
   acosh: unary("acosh", "float", undefined, { jvp: unaryJvp((x) => o.div(1, o.sqrt(o.mul(o.sub(x, 1), o.add(x, 1))))) }),
   atanh: unary("atanh", "float", undefined, { jvp: unaryJvp((x) => o.div(1, o.sub(1, o.square(x)))) }),
   erf: unary("erf", "float", undefined, { jvp: unaryJvp((x) => o.mul(2 / Math.sqrt(Math.PI), o.exp(o.neg(o.square(x))))) }),
+  /** logistic (sigmoid) 1 / (1 + e^-x), as a primitive so its derivative y (1 - y) is exact at 0. */
+  logistic: unary("logistic", "float", undefined, { jvp: unaryJvp((_x, y) => o.mul(y, o.sub(1, y))) }),
   is_finite: unary("is_finite", "float", "bool"),
   /** Logical not for bool, bitwise not for ints. */
   not: unary("not", "intOrBool"),

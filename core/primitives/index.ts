@@ -1,6 +1,7 @@
 // Every primitive, by name. Backend lowering tables are typed `{ [N in PrimName]: ... }`
 // over this object, so `tsc` names any backend that lacks a new primitive.
 import type { Primitive } from "../primitive";
+import { adPrims } from "./ad";
 import { dotPrims } from "./dot";
 import { elementwisePrims } from "./elementwise";
 import { indexPrims } from "./index-ops";
@@ -15,6 +16,7 @@ export const prims = {
   ...dotPrims,
   ...indexPrims,
   ...sortPrims,
+  ...adPrims,
 };
 
 export type PrimName = keyof typeof prims;
