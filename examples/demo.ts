@@ -1,22 +1,25 @@
-// `npm run demo`: fit a line y = a x + b by gradient descent, with the gradient of the
-// mean squared error written out by hand (graft's `grad` lands with the transforms issue,
-// and this demo will then use it). Prints progress and the fitted parameters.
-import { np, makeJaxpr, type NDArray } from "graft";
+// `npm run demo`: fit a line y = a x + b to noisy data by gradient descent, with the
+// gradient from `valueAndGrad` and the whole update step compiled by `jit`.
+import { jit, makeJaxpr, np, valueAndGrad, type NDArray } from "graft";
 
 const xs = np.linspace(-1, 1, 64);
 const ys = xs.mul(3).add(0.5).add(np.sin(xs.mul(40)).mul(0.05)); // a = 3, b = 0.5, plus a wiggle
 
-let a = np.array(0), b = np.array(0);
+type Params = { a: NDArray; b: NDArray };
+const loss = (p: Params) => np.mean(np.square(xs.mul(p.a).add(p.b).sub(ys)));
+
 const lr = 0.5;
-for (let step = 0; step <= 200; step++) {
-  const resid = xs.mul(a).add(b).sub(ys);              // r = a x + b - y
-  const loss = np.mean(np.square(resid));
-  const gradA = np.mean(resid.mul(xs)).mul(2);          // dL/da = 2 mean(r x)
-  const gradB = np.mean(resid).mul(2);                  // dL/db = 2 mean(r)
-  a = a.sub(gradA.mul(lr));
-  b = b.sub(gradB.mul(lr));
-  if (step % 40 === 0) console.log(`step ${String(step).padStart(3)}  loss ${loss.item().toExponential(3)}  a ${a.item().toFixed(4)}  b ${b.item().toFixed(4)}`);
+const step = jit((p: Params): [Params, NDArray] => {
+  const [l, g] = valueAndGrad(loss)(p);                     // g has the structure of p
+  return [{ a: p.a.sub(g.a.mul(lr)), b: p.b.sub(g.b.mul(lr)) }, l];
+});
+
+let params: Params = { a: np.array(0), b: np.array(0) };
+for (let i = 0; i <= 100; i++) {
+  const [next, l] = step(params);
+  if (i % 20 === 0) console.log(`step ${String(i).padStart(3)}  loss ${l.item().toExponential(3)}  a ${params.a.item().toFixed(4)}  b ${params.b.item().toFixed(4)}`);
+  params = next;
 }
-console.log(`\nfitted: a = ${a.item().toFixed(4)} (true 3), b = ${b.item().toFixed(4)} (true 0.5)`);
-console.log("\nthe loss as a traced program (jaxpr):");
-console.log(makeJaxpr((a: NDArray, b: NDArray) => np.mean(np.square(xs.mul(a).add(b).sub(ys))))(a, b).toString());
+console.log(`\nfitted: a = ${params.a.item().toFixed(4)} (true 3), b = ${params.b.item().toFixed(4)} (true 0.5)`);
+console.log("\nthe gradient of the loss, as a traced program (jaxpr):");
+console.log(makeJaxpr((p: Params) => valueAndGrad(loss)(p)[1])(params).toString());
