@@ -32,7 +32,12 @@ class EvalTrace extends Trace {
         `return it from the transformed function instead.`,
       );
     });
-    const outs = prim.rules.impl ? prim.rules.impl(concrete, params) : executeOnBackend(prim, concrete, params);
+    let outs: NDArray[];
+    if (prim.rules.impl) {
+      // Check types eagerly too, so eager calls raise the errors jit and makeJaxpr raise.
+      prim.rules.abstractEval(concrete.map((a) => a.aval), params);
+      outs = prim.rules.impl(concrete, params);
+    } else outs = executeOnBackend(prim, concrete, params);
     if (config.get("debugNans")) checkNans(prim.name, outs);
     return outs;
   }

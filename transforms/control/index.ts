@@ -1,7 +1,9 @@
 // Public control flow (lax.cond, switch, whileLoop, foriLoop, scan, map): functions over
 // pytrees that stage their bodies into jaxprs and bind the control-flow primitives.
 import type { NDArray } from "../../core/array";
-import type { ShapedArray } from "../../core/aval";
+import { ShapedArray } from "../../core/aval";
+import { defaultFloat } from "../../core/config";
+import { promoteTypes } from "../../core/dtype";
 import { msg } from "../../core/errors";
 import { asArray } from "../../core/numpy/util";
 import { convert } from "../../core/primitives/ops";
@@ -72,12 +74,13 @@ export function cond(pred: NDArray | boolean | number, trueFn: (...ops: any[]) =
  */
 export function whileLoop(condFn: (carry: any) => any, bodyFn: (carry: any) => any, init: unknown): any {
   const [carry, td] = flat("whileLoop", init);
-  const avals = carry.map((c) => c.aval.strong());
-  const c = stageTree("whileLoop", condFn, [init], avals, tree.structure([init]));
-  const b = stageTree("whileLoop", bodyFn, [init], avals, tree.structure([init]));
+  let avals = carry.map((c) => c.aval);
+  let b = stageTree("whileLoop", bodyFn, [init], avals, tree.structure([init]));
   if (!b.outTree.equals(td)) throw new TypeError(msg("whileLoop", "bodyFn must return the structure of init", `${b.outTree} for ${td}`));
-  const cb = b.jaxpr.outAvals;
-  const cast = carry.map((x, i) => (x.dtype === cb[i]?.dtype ? x : convert(x, cb[i]?.dtype ?? x.dtype)));
+  const fixed = fixCarryTypes("whileLoop", avals, b.jaxpr.outAvals);
+  if (fixed) { avals = fixed; b = stageTree("whileLoop", bodyFn, [init], avals, tree.structure([init])); }
+  const c = stageTree("whileLoop", condFn, [init], avals, tree.structure([init]));
+  const cast = carry.map((x, i) => (x.dtype === avals[i].dtype ? x : convert(x, avals[i].dtype)));
   const outs = whilePrim.bind([...c.consts, ...b.consts, ...cast], { cond: c.jaxpr, body: b.jaxpr, condConsts: c.consts.length, bodyConsts: b.consts.length });
   return tree.unflatten(td, outs);
 }
@@ -99,10 +102,10 @@ export function scan(f: (carry: any, x: any) => [any, any], init: unknown, xs: u
     throw new TypeError(msg("scan", "xs leaves must share their leading length (and match `length`)", lengths.size ? [...lengths].join(", ") : "no xs and no length"));
   }
   const length = [...lengths][0];
-  const cAvals = carry.map((c) => c.aval.strong());
   const xAvals = xl.map((x) => x.aval.withShape(x.aval.shape.slice(1)));
+  let cAvals = carry.map((c) => c.aval);
   let yTree: tree.TreeDef | undefined;
-  const body = stage((...vs) => {
+  const trace = () => stage((...vs) => {
     const c = tree.unflatten(carryTree, vs.slice(0, carry.length));
     const x = tree.unflatten(xTree, vs.slice(carry.length));
     const out = f(c, x);
@@ -111,11 +114,35 @@ export function scan(f: (carry: any, x: any) => [any, any], init: unknown, xs: u
     if (!ct.equals(carryTree)) throw new TypeError(msg("scan", "f must return a carry with init's structure", `${ct} for ${carryTree}`));
     const [yl, yt] = tree.flatten(out[1]);
     yTree = yt;
-    return [...leafArrays("scan", cl).map((v, i) => (v.dtype === cAvals[i].dtype ? v : convert(v, cAvals[i].dtype))), ...leafArrays("scan", yl)];
+    return [...leafArrays("scan", cl), ...leafArrays("scan", yl)];
   }, [...cAvals, ...xAvals]);
-  const outs = scanPrim.bind([...body.consts, ...carry.map((c, i) => (c.dtype === cAvals[i].dtype ? c : convert(c, cAvals[i].dtype))), ...xl],
+  let body = trace();
+  const fixed = fixCarryTypes("scan", cAvals, body.jaxpr.outAvals.slice(0, carry.length));
+  if (fixed) { cAvals = fixed; body = trace(); }
+  const init0 = carry.map((c, i) => (c.dtype === cAvals[i].dtype ? c : convert(c, cAvals[i].dtype)));
+  const outs = scanPrim.bind([...body.consts, ...init0, ...xl],
     { jaxpr: body.jaxpr, numConsts: body.consts.length, numCarry: carry.length, length, reverse: opts.reverse ?? false });
   return [tree.unflatten(carryTree, outs.slice(0, carry.length)), tree.unflatten(yTree!, outs.slice(carry.length))];
+}
+
+/**
+ * A loop body must return its carry with the init's types. As in JAX, a weakly typed init
+ * (e.g. the JS number 0) is promoted to the body's output dtype (returns the new avals,
+ * after which the body is traced again); any other mismatch is a TypeError.
+ */
+function fixCarryTypes(op: string, init: ShapedArray[], out: ShapedArray[]): ShapedArray[] | null {
+  let changed = false;
+  const fixed = init.map((a, i) => {
+    const o = out[i];
+    if (a.dtype === o.dtype && a.shape.length === o.shape.length && a.shape.every((d, k) => d === o.shape[k])) return a;
+    if (a.weakType && a.shape.length === o.shape.length && a.shape.every((d, k) => d === o.shape[k])) {
+      changed = true;
+      return new ShapedArray(a.shape, promoteTypes([{ dtype: a.dtype, weakType: true }, { dtype: o.dtype, weakType: o.weakType }], defaultFloat()).dtype, false);
+    }
+    throw new TypeError(msg(op, `the body must return carry component ${i} with the init's shape and dtype`,
+      `${o.str()} for init ${a.str()}`, "Cast the init (e.g. np.array(0, { dtype: \"float32\" })) or the body's output."));
+  });
+  return changed ? fixed : null;
 }
 
 /**
