@@ -5,10 +5,12 @@ import * as coreLax from "./core/lax";
 import * as control from "./transforms/control";
 import * as nnFunctions from "./core/nn-functions";
 import { tree } from "./core/tree";
+import * as random from "./core/random";
 
 /** jax.lax: primitive wrappers plus control flow. */
 const lax = { ...coreLax, cond: control.cond, switch: control.switch_, whileLoop: control.whileLoop, foriLoop: control.foriLoop, scan: control.scan, map: control.map };
 export { np, np as numpy, lax, nnFunctions, tree };
+export { random };
 export { NDArray, NDArray as Array, ConcreteArray, Tracer, isArray } from "./core/array";
 export type { Axis, Operand, IndexEntry, NestedArray } from "./core/array";
 export type { DType } from "./core/dtype";

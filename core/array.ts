@@ -2,8 +2,9 @@
 // device) and tracers (stand-ins inside a transform); both carry the same methods, which
 // forward to `np`, so user code runs unchanged under every transform.
 import type * as NumpyNS from "./numpy/index";
+import type { IndexOpts } from "./numpy/advanced";
 import { ShapedArray } from "./aval";
-import { type DType, type TypedArray } from "./dtype";
+import { type DType, isComplex, type TypedArray } from "./dtype";
 import { ConcretizationError, msg } from "./errors";
 import type { Backend, Buffer } from "../backends/backend";
 import { formatArray, reprArray } from "./format";
@@ -16,8 +17,12 @@ export type Axis = number | readonly number[] | null | undefined;
 export type Operand = NDArray | number | boolean;
 /** One entry of `x.slice(...)`: int, [start, stop, step?], [] (all), null (new axis), "...". */
 export type IndexEntry = number | readonly (number | null)[] | null | "...";
+/** An index entry of `x.slice(...)` / `x.at(...)`, including integer or bool arrays (NumPy advanced indexing). */
+export type AdvancedIndexEntry = IndexEntry | NDArray;
 export interface ReduceOpts { keepdims?: boolean }
-export type NestedArray = number | boolean | readonly NestedArray[];
+/** A complex scalar as `x.js()` returns it for complex arrays (and `np.array` accepts). */
+export interface ComplexScalar { re: number; im: number }
+export type NestedArray = number | boolean | ComplexScalar | readonly NestedArray[];
 
 export abstract class NDArray {
   abstract get aval(): ShapedArray;
@@ -32,6 +37,10 @@ export abstract class NDArray {
   // --- read back (tracers raise ConcretizationError) ---
   abstract dataSync(): TypedArray;
   abstract data(): Promise<TypedArray>;
+  /**
+   * Nested JS arrays of numbers (booleans for bool; `{ re, im }` objects for complex dtypes).
+   * @example np.array([{ re: 1, im: 2 }]).js() // [{ re: 1, im: 2 }]
+   */
   js(): any { return toNested(this.dataSync(), this.aval); }
   async jsAsync(): Promise<any> { return toNested(await this.data(), this.aval); }
   /** The value of a size-1 array as a JS number (bool arrays give 0 or 1; `js()` gives booleans). */
@@ -39,6 +48,9 @@ export abstract class NDArray {
     if (this.size !== 1) {
       throw new TypeError(msg("item", "can only convert an array of size 1 to a JS scalar",
         `${this.aval.str()}`, "Use .js() for a nested JS array, or index first (x.slice(0)).") );
+    }
+    if (isComplex(this.dtype)) {
+      throw new TypeError(msg("item", "a complex value is not a JS number", this.aval.str(), "Use .js(), which gives { re, im }, or np.real / np.imag."));
     }
     return this.dataSync()[0];
   }
@@ -76,7 +88,11 @@ export abstract class NDArray {
   ceil(): NDArray { return NP.ceil(this); }
   round(decimals = 0): NDArray { return NP.round(this, decimals); }
   clip(lo: Operand | null, hi: Operand | null): NDArray { return NP.clip(this, lo, hi); }
-  conj(): NDArray { return this; }
+  conj(): NDArray { return NP.conj(this); }
+  /** The real part (the array itself for real dtypes). @example z.real */
+  get real(): NDArray { return NP.real(this); }
+  /** The imaginary part (zeros for real dtypes). @example z.imag */
+  get imag(): NDArray { return NP.imag(this); }
 
   // --- reductions ---
   sum(axis?: Axis, opts?: ReduceOpts): NDArray { return NP.sum(this, axis, opts); }
@@ -111,10 +127,20 @@ export abstract class NDArray {
   argsort(axis: number | null = -1): NDArray { return NP.argsort(this, axis); }
 
   // --- indexing ---
-  /** Basic indexing, as `x[...]` in NumPy. @example x.slice(0, [1, null], null, "...") */
-  slice(...index: IndexEntry[]): NDArray { return NP.getIndex(this, index); }
-  /** Functional updates: `x.at(0, [1, 3]).set(5)` returns a new array. */
-  at(...index: IndexEntry[]): AtUpdater { return new AtUpdater(this, index); }
+  /**
+   * Indexing, as `x[...]` in NumPy: basic entries, and integer/bool arrays (advanced
+   * indexing, a gather; out-of-bounds array indices are clamped, as JAX).
+   * @example x.slice(0, [1, null], null, "...")
+   * @example x.slice(np.array([2, 0], { dtype: "int32" }), [])   // rows 2 and 0
+   */
+  slice(...index: AdvancedIndexEntry[]): NDArray { return NP.getIndex(this, index); }
+  /**
+   * Functional updates and reads at an index (as `slice`); `x.at(idx).add(v)` with an int
+   * array accumulates duplicate indices (as np.add.at / JAX).
+   * @example x.at(0, [1, 3]).set(5)
+   * @example np.zeros([3]).at(np.array([0, 2, 0], { dtype: "int32" })).add(1)   // [2, 0, 1]
+   */
+  at(...index: AdvancedIndexEntry[]): AtUpdater { return new AtUpdater(this, index); }
 
   /** Iterates over the first axis. */
   *[Symbol.iterator](): Iterator<NDArray> {
@@ -126,15 +152,20 @@ export abstract class NDArray {
   [Symbol.dispose](): void { this.dispose(); }
 }
 
-/** The object returned by `x.at(...)`. */
+/**
+ * The object returned by `x.at(...)`. With integer arrays in the index, `opts.mode` says what
+ * out-of-bounds indices do: reads clamp and updates are dropped by default (as JAX).
+ * @example x.at(idx).get({ mode: "fill", fillValue: 0 })
+ * @example x.at(idx).max(v, { mode: "clip" })
+ */
 export class AtUpdater {
-  constructor(private readonly x: NDArray, private readonly index: IndexEntry[]) {}
-  get(): NDArray { return NP.getIndex(this.x, this.index); }
-  set(v: Operand): NDArray { return NP.updateIndex(this.x, this.index, v, "set"); }
-  add(v: Operand): NDArray { return NP.updateIndex(this.x, this.index, v, "add"); }
-  mul(v: Operand): NDArray { return NP.updateIndex(this.x, this.index, v, "mul"); }
-  min(v: Operand): NDArray { return NP.updateIndex(this.x, this.index, v, "min"); }
-  max(v: Operand): NDArray { return NP.updateIndex(this.x, this.index, v, "max"); }
+  constructor(private readonly x: NDArray, private readonly index: AdvancedIndexEntry[]) {}
+  get(opts?: IndexOpts): NDArray { return NP.getIndex(this.x, this.index, opts); }
+  set(v: Operand, opts?: IndexOpts): NDArray { return NP.updateIndex(this.x, this.index, v, "set", opts); }
+  add(v: Operand, opts?: IndexOpts): NDArray { return NP.updateIndex(this.x, this.index, v, "add", opts); }
+  mul(v: Operand, opts?: IndexOpts): NDArray { return NP.updateIndex(this.x, this.index, v, "mul", opts); }
+  min(v: Operand, opts?: IndexOpts): NDArray { return NP.updateIndex(this.x, this.index, v, "min", opts); }
+  max(v: Operand, opts?: IndexOpts): NDArray { return NP.updateIndex(this.x, this.index, v, "max", opts); }
 }
 
 /** An array with data on a device. */
@@ -197,14 +228,16 @@ export abstract class Tracer extends NDArray {
 export const isArray = (x: unknown): x is NDArray => x instanceof NDArray;
 
 function toNested(data: TypedArray, aval: ShapedArray): any {
-  const conv = aval.dtype === "bool" ? (v: number) => v !== 0 : (v: number) => v;
+  // Element i: data[i], or the (re, im) pair at 2i, 2i + 1 for complex dtypes.
+  const elem: (i: number) => any = aval.dtype === "bool" ? (i) => data[i] !== 0
+    : isComplex(aval.dtype) ? (i) => ({ re: data[2 * i], im: data[2 * i + 1] }) : (i) => data[i];
   const shape = aval.shape;
-  if (shape.length === 0) return conv(data[0]);
+  if (shape.length === 0) return elem(0);
   let pos = 0;
   const build = (d: number): any[] => {
     const n = shape[d];
     const out = new Array(n);
-    for (let i = 0; i < n; i++) out[i] = d === shape.length - 1 ? conv(data[pos++]) : build(d + 1);
+    for (let i = 0; i < n; i++) out[i] = d === shape.length - 1 ? elem(pos++) : build(d + 1);
     return out;
   };
   return build(0);

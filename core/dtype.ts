@@ -17,8 +17,8 @@ export const DTYPES: readonly DType[] = [
   "bool", "int32", "uint32", "float16", "float32", "float64", "complex64", "complex128",
 ];
 
-/** dtypes with array storage in this version; float16/complex have their own issues. */
-export const STORABLE: readonly DType[] = ["bool", "int32", "uint32", "float32", "float64"];
+/** dtypes with array storage in this version; float16 has its own issue. */
+export const STORABLE: readonly DType[] = ["bool", "int32", "uint32", "float32", "float64", "complex64", "complex128"];
 
 export type TypedArray = Float32Array | Float64Array | Int32Array | Uint32Array | Uint8Array;
 
@@ -42,11 +42,15 @@ export function checkDType(op: string, d: unknown): DType {
   );
 }
 
-/** The TypedArray class that stores a dtype on the CPU. */
+/**
+ * The TypedArray class that stores a dtype on the CPU. Complex values are stored as
+ * interleaved (re, im) pairs of their real dtype, so an array of n complex64 elements is a
+ * Float32Array of length 2n (`allocate` accounts for this).
+ */
 export function storageFor(op: string, d: DType): new (n: number) => TypedArray {
   switch (d) {
-    case "float32": return Float32Array;
-    case "float64": return Float64Array;
+    case "float32": case "complex64": return Float32Array;
+    case "float64": case "complex128": return Float64Array;
     case "int32": return Int32Array;
     case "uint32": return Uint32Array;
     case "bool": return Uint8Array;
@@ -57,9 +61,15 @@ export function storageFor(op: string, d: DType): new (n: number) => TypedArray 
   }
 }
 
+/** Storage for `n` elements of dtype `d` (2n floats for complex dtypes). */
 export function allocate(op: string, d: DType, n: number): TypedArray {
-  return new (storageFor(op, d))(n);
+  return new (storageFor(op, d))(isComplex(d) ? 2 * n : n);
 }
+
+/** The real dtype of a complex one's parts (complex64 -> float32); other dtypes unchanged. */
+export const realDType = (d: DType): DType => (d === "complex64" ? "float32" : d === "complex128" ? "float64" : d);
+/** The complex dtype holding a real one (float64 -> complex128, else complex64). */
+export const complexDType = (d: DType): DType => (d === "float64" || d === "complex128" ? "complex128" : "complex64");
 
 // The lattice, as in JAX (x32 view, restricted to our dtypes):
 //   bool -> i* (weak int) -> {int32, uint32};  i* -> f* (weak float) -> float16 -> float32 -> float64
@@ -155,7 +165,7 @@ export const resultType = (...ds: DType[]): DType =>
 /** Casts a JS number to what a dtype stores (wrapping ints like C, as NumPy's astype does). */
 export function castScalar(v: number, d: DType): number {
   switch (d) {
-    case "float32": return Math.fround(v);
+    case "float32": case "complex64": return Math.fround(v);
     case "int32": return Number.isFinite(v) ? Math.trunc(v) | 0 : 0;
     case "uint32": return Number.isFinite(v) ? Math.trunc(v) >>> 0 : 0;
     case "bool": return v !== 0 && !Number.isNaN(v) ? 1 : 0;

@@ -124,8 +124,9 @@ function dragon4(a: number, spec: FloatSpec, mode: Cutoff, cutoffMax: number, cu
 // zeros but keep the point, '0' keep one zero after the point, '-' trim zeros and the point.
 
 type Trim = "k" | "." | "0" | "-";
-interface PosOpts { precision: number; minDigits: number; trim: Trim; padLeft: number; padRight: number }
-interface SciOpts { precision: number; minDigits: number; trim: Trim; padLeft: number; expDigits: number }
+// `plus`: write "+" before non-negative values (numpy's sign='+', used for imaginary parts).
+interface PosOpts { precision: number; minDigits: number; trim: Trim; padLeft: number; padRight: number; plus?: boolean }
+interface SciOpts { precision: number; minDigits: number; trim: Trim; padLeft: number; expDigits: number; plus?: boolean }
 
 const isNeg = (x: number): boolean => x < 0 || Object.is(x, -0);
 
@@ -138,7 +139,7 @@ function trimFrac(frac: string, trim: Trim, minDigits: number): string {
 }
 
 function positional(x: number, spec: FloatSpec, o: PosOpts): string {
-  const sign = isNeg(x) ? "-" : "";
+  const sign = isNeg(x) ? "-" : o.plus ? "+" : "";
   const { digits, exp } = dragon4(Math.abs(x), spec, "frac", o.precision, o.minDigits);
   let whole: string;
   let frac: string;
@@ -159,7 +160,7 @@ function positional(x: number, spec: FloatSpec, o: PosOpts): string {
 }
 
 function scientific(x: number, spec: FloatSpec, o: SciOpts): string {
-  const sign = isNeg(x) ? "-" : "";
+  const sign = isNeg(x) ? "-" : o.plus ? "+" : "";
   const { digits, exp } = dragon4(
     Math.abs(x), spec, "total",
     o.precision < 0 ? -1 : o.precision + 1, o.minDigits < 0 ? -1 : o.minDigits + 1,
@@ -178,7 +179,7 @@ function scientific(x: number, spec: FloatSpec, o: SciOpts): string {
 
 type Formatter = (x: number) => string;
 
-function floatFormatter(vals: readonly number[], spec: FloatSpec): Formatter {
+function floatFormatter(vals: readonly number[], spec: FloatSpec, plus = false): Formatter {
   const finite = vals.filter(Number.isFinite);
   let maxAbs = 0;
   let minAbs = Infinity;
@@ -199,8 +200,8 @@ function floatFormatter(vals: readonly number[], spec: FloatSpec): Formatter {
   const trim: Trim = useExp ? "k" : ".";
   if (finite.length > 0) {
     const parts = finite.map((x) => useExp
-      ? scientific(x, spec, { precision, minDigits: -1, trim: ".", padLeft: -1, expDigits: -1 })
-      : positional(x, spec, { precision, minDigits: -1, trim: ".", padLeft: -1, padRight: -1 }));
+      ? scientific(x, spec, { precision, minDigits: -1, trim: ".", padLeft: -1, expDigits: -1, plus })
+      : positional(x, spec, { precision, minDigits: -1, trim: ".", padLeft: -1, padRight: -1, plus }));
     let fracLen = 0;
     for (const p of parts) {
       const [mantissa = "", expPart = ""] = p.split("e");
@@ -219,20 +220,39 @@ function floatFormatter(vals: readonly number[], spec: FloatSpec): Formatter {
     }
   }
   if (finite.length !== vals.length) {
-    const negInf = vals.some((x) => x === -Infinity) ? 1 : 0;
+    const negInf = plus || vals.some((x) => x === -Infinity) ? 1 : 0;
     padLeft = Math.max(padLeft, 3 - (padRight + 1), 3 + negInf - (padRight + 1));
   }
   const width = padLeft + padRight + 1;
   return (x) => {
-    if (Number.isNaN(x)) return "nan".padStart(width);
-    if (!Number.isFinite(x)) return (x < 0 ? "-inf" : "inf").padStart(width);
+    if (Number.isNaN(x)) return (plus ? "+nan" : "nan").padStart(width);
+    if (!Number.isFinite(x)) return (x < 0 ? "-inf" : plus ? "+inf" : "inf").padStart(width);
     return useExp
-      ? scientific(x, spec, { precision, minDigits, trim, padLeft, expDigits: expSize })
-      : positional(x, spec, { precision, minDigits, trim, padLeft, padRight });
+      ? scientific(x, spec, { precision, minDigits, trim, padLeft, expDigits: expSize, plus })
+      : positional(x, spec, { precision, minDigits, trim, padLeft, padRight, plus });
   };
 }
 
-function elementFormatter(vals: readonly number[], dtype: DType, zeroD: boolean): Formatter {
+/** Complex data as separate real and imaginary parts (element i is re[i] + im[i] j). */
+interface Parts { re: number[]; im: number[] }
+
+/**
+ * numpy's ComplexFloatingFormat: real parts and imaginary parts get their own float
+ * formatters (the imaginary one with sign '+'), and "j" goes before the imaginary part's
+ * trailing padding. Elements are passed as indices into `parts`.
+ */
+function complexFormatter(idx: readonly number[], parts: Parts, spec: FloatSpec): Formatter {
+  const fr = floatFormatter(idx.map((i) => parts.re[i]), spec);
+  const fi = floatFormatter(idx.map((i) => parts.im[i]), spec, true);
+  return (i) => {
+    const im = fi(parts.im[i]);
+    const end = im.trimEnd().length;
+    return fr(parts.re[i]) + im.slice(0, end) + "j" + im.slice(end);
+  };
+}
+
+function elementFormatter(vals: readonly number[], dtype: DType, zeroD: boolean, parts?: Parts): Formatter {
+  if (parts) return complexFormatter(vals, parts, SPECS[partDType(dtype)]!);
   if (dtype === "bool") {
     // The extra space aligns " True" with "False", except for a lone 0-d value.
     const t = zeroD ? "True" : " True";
@@ -259,12 +279,45 @@ function scalarString(x: number, dtype: DType): string {
   return scientific(x, spec, { precision: -1, minDigits: -1, trim: "-", padLeft: -1, expDigits: -1 });
 }
 
+const partDType = (d: DType): DType => (d === "complex64" ? "float32" : "float64");
+
+/**
+ * `str()` of a numpy complex scalar: `(1+2j)`, or `2j` when the real part is +0; parts in
+ * shortest round-trip digits with trailing zeros and point trimmed.
+ */
+function complexScalarString(re: number, im: number, spec: FloatSpec): string {
+  const either = (x: number, plus: boolean): string => {
+    if (Number.isNaN(x)) return plus ? "+nan" : "nan";
+    if (!Number.isFinite(x)) return x < 0 ? "-inf" : plus ? "+inf" : "inf";
+    const a = Math.abs(x);
+    return a === 0 || (a < 1e16 && a >= 1e-4)
+      ? positional(x, spec, { precision: -1, minDigits: -1, trim: "-", padLeft: -1, padRight: -1, plus })
+      : scientific(x, spec, { precision: -1, minDigits: -1, trim: "-", padLeft: -1, expDigits: -1, plus });
+  };
+  if (re === 0 && !isNeg(re)) return either(im, false) + "j";
+  return `(${either(re, false)}${either(im, true)}j)`;
+}
+
+/** Splits interleaved complex data into rounded parts. */
+function complexParts(op: string, data: ArrayLike<number | boolean>, shape: readonly number[], dtype: DType): Parts {
+  const size = shape.reduce((p, n) => p * n, 1);
+  if (data.length !== 2 * size) {
+    throw new Error(`${op}: ${dtype} data has ${data.length} values but shape [${shape.join(", ")}] needs ${2 * size} (interleaved re, im)`);
+  }
+  const round = SPECS[partDType(dtype)]!.round;
+  const re = new Array<number>(size), im = new Array<number>(size);
+  for (let i = 0; i < size; i++) { re[i] = round(Number(data[2 * i])); im[i] = round(Number(data[2 * i + 1])); }
+  return { re, im };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Layout
 
 function normalize(op: string, data: ArrayLike<number | boolean>, shape: readonly number[], dtype: DType): number[] {
   if (dtype === "complex64" || dtype === "complex128") {
-    throw new Error(`${op}: ${dtype} printing not supported yet`);
+    // Elements are indices into the parts (see complexParts).
+    complexParts(op, data, shape, dtype);
+    return Array.from({ length: shape.reduce((p, n) => p * n, 1) }, (_, i) => i);
   }
   const size = shape.reduce((p, n) => p * n, 1);
   if (data.length !== size) {
@@ -280,7 +333,7 @@ function normalize(op: string, data: ArrayLike<number | boolean>, shape: readonl
 }
 
 function array2string(vals: readonly number[], shape: readonly number[], dtype: DType,
-  sep: string, prefix: string, lineWidth: number): string {
+  sep: string, prefix: string, lineWidth: number, parts?: Parts): string {
   const nd = shape.length;
   const strides = new Array<number>(nd);
   for (let ax = nd - 1, s = 1; ax >= 0; ax--) { strides[ax] = s; s *= shape[ax]!; }
@@ -297,7 +350,7 @@ function array2string(vals: readonly number[], shape: readonly number[], dtype: 
     for (const i of shown[ax]!) if (i >= 0) collect(off + i * strides[ax]!, ax + 1);
   };
   collect(0, 0);
-  const fmt = elementFormatter(picked, dtype, nd === 0);
+  const fmt = elementFormatter(picked, dtype, nd === 0, parts);
 
   // `hang` is the indentation continuation lines get; the result drops it from the first line.
   const rec = (off: number, ax: number, hang: string, width: number): string => {
@@ -328,22 +381,27 @@ function array2string(vals: readonly number[], shape: readonly number[], dtype: 
   return rec(0, 0, " ".repeat(prefix.length + 1), lineWidth);
 }
 
-/** Like numpy's `str(array)`. `data` is flat row-major; bool data may be 0/1 or booleans. */
+const isComplexDType = (d: DType): boolean => d === "complex64" || d === "complex128";
+
+/** Like numpy's `str(array)`. `data` is flat row-major; bool data may be 0/1 or booleans;
+ * complex data is interleaved (re, im) pairs, as complex arrays store it. */
 export function formatArray(data: ArrayLike<number | boolean>, shape: readonly number[], dtype: DType): string {
   const vals = normalize("formatArray", data, shape, dtype);
-  if (shape.length === 0) return scalarString(vals[0]!, dtype);
+  const parts = isComplexDType(dtype) ? complexParts("formatArray", data, shape, dtype) : undefined;
+  if (shape.length === 0) return parts ? complexScalarString(parts.re[0], parts.im[0], SPECS[partDType(dtype)]!) : scalarString(vals[0]!, dtype);
   if (vals.length === 0) return "[]";
-  return array2string(vals, shape, dtype, " ", "", LINE_WIDTH);
+  return array2string(vals, shape, dtype, " ", "", LINE_WIDTH, parts);
 }
 
 /** Like JAX's repr: `Array([1., 2.], dtype=float32)`, the dtype always shown. */
 export function reprArray(data: ArrayLike<number | boolean>, shape: readonly number[], dtype: DType): string {
   const vals = normalize("reprArray", data, shape, dtype);
+  const parts = isComplexDType(dtype) ? complexParts("reprArray", data, shape, dtype) : undefined;
   const prefix = "Array(";
   let body: string;
   if (vals.length > 0) {
     // The "," that precedes the dtype counts against the line width.
-    body = array2string(vals, shape, dtype, ", ", prefix, LINE_WIDTH - 1);
+    body = array2string(vals, shape, dtype, ", ", prefix, LINE_WIDTH - 1, parts);
   } else if (shape.length === 1) {
     body = "[]";
   } else {

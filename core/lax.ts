@@ -76,3 +76,12 @@ export const scatterAlongAxis = (x: NDArray, indices: NDArray, updates: NDArray,
   prims.scatter_along_axis.bind1([x, indices, updates], { axis, mode });
 /** Identity with zero derivative. @example lax.stopGradient(x) */
 export const stopGradient = (x: NDArray): NDArray => prims.stop_gradient.bind1([x], {});
+// gather / scatter / dynamicSlice / dynamicUpdateSlice.
+export * from "./lax-gather";
+// special functions (erf_inv, nextafter, random_gamma_grad).
+export * from "./lax-special";
+/** Convolution (`convGeneralDilated`) and windowed reductions (`reduceWindow`); see core/lax-conv.ts. */
+export { convGeneralDilated, reduceWindow } from "./lax-conv";
+export type { ConvGeneralDilatedOpts, ReduceWindowOpts, WindowComputation, PaddingLike, ConvDimensionNumbers } from "./lax-conv";
+/** Complex numbers (`complex`, `real`, `imag`, `conj`) and the DFT (`fft`); see core/lax-complex.ts. */
+export * from "./lax-complex";

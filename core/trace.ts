@@ -58,7 +58,8 @@ export function executeOnBackend(prim: Primitive<any>, args: ConcreteArray[], pa
 
 function checkNans(name: string, outs: NDArray[]): void {
   for (const o of outs) {
-    if (o.dtype !== "float32" && o.dtype !== "float64") continue;
+    // Complex data is interleaved (re, im) floats, checked the same way.
+    if (o.dtype !== "float32" && o.dtype !== "float64" && o.dtype !== "complex64" && o.dtype !== "complex128") continue;
     if ((o.dataSync() as Float32Array).some(Number.isNaN)) {
       throw new FloatingPointError(`${name}: produced NaN (${o.aval.str()}) with config debugNans on.`);
     }

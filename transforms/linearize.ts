@@ -1,7 +1,7 @@
 // Reverse mode as in JAX: linearize (jvp + partial evaluation: primal work runs now,
 // tangent work is staged into a linear jaxpr) then transpose that jaxpr (backward pass).
 import { isArray, type NDArray } from "../core/array";
-import { isFloat } from "../core/dtype";
+import { isInexact } from "../core/dtype";
 import { msg } from "../core/errors";
 import { type Atom, ClosedJaxpr, type Jaxpr, Literal, type Var } from "../core/jaxpr";
 import { type Tangent, UndefinedPrimal, Zero } from "../core/primitive";
@@ -18,13 +18,13 @@ export interface Linearized {
   outTree: tree.TreeDef;
   /** Maps the tangents of the differentiable inputs to the output tangents. */
   linear: ClosedJaxpr;
-  /** Which inputs have tangents (float dtypes); the others are constants. */
+  /** Which inputs have tangents (float and complex dtypes); the others are constants. */
   differentiable: boolean[];
   aux: unknown;
 }
 
-/** Differentiable inputs are the floating-point ones; ints and bools get no tangent. */
-const hasTangent = (x: NDArray) => isFloat(x.dtype);
+/** Differentiable inputs are the floating-point and complex ones; ints and bools get no tangent. */
+const hasTangent = (x: NDArray) => isInexact(x.dtype);
 
 export function linearizeFlat(f: (...xs: NDArray[]) => unknown, primals: NDArray[], hasAux = false): Linearized {
   const pe = new JaxprTrace(currentTrace(), true);

@@ -6,8 +6,15 @@ import { registerBackend } from "../../core/device";
 import type { ParamsOf, PrimName } from "../../core/primitives";
 import type { Params } from "../../core/primitive";
 import type { Backend, Buffer } from "../backend";
+import { complexPrimKernels, executeComplex, involvesComplex, NATIVE_COMPLEX } from "./complex";
+import { convKernels } from "./conv";
 import { elementwiseKernels } from "./elementwise";
+import { fftKernel } from "./fft";
+import { gatherKernels } from "./gather";
+import { linalgKernels } from "./linalg";
+import { randomKernels } from "./random";
 import { reduceKernels } from "./reduce";
+import { specialKernels } from "./special";
 import { structuralKernels } from "./structural";
 import type { Kernel } from "./util";
 
@@ -15,6 +22,13 @@ const kernels: { [N in PrimName]: Kernel<ParamsOf<N>> } = {
   ...elementwiseKernels,
   ...structuralKernels,
   ...reduceKernels,
+  ...convKernels,
+  ...gatherKernels,
+  ...linalgKernels,
+  ...specialKernels,
+  ...randomKernels,
+  ...complexPrimKernels,
+  fft: fftKernel,
 };
 
 export class CpuBackend implements Backend {
@@ -30,7 +44,10 @@ export class CpuBackend implements Backend {
           outAvals: readonly ShapedArray[]): Buffer[] {
     const k = (kernels as Record<string, Kernel<any>>)[prim];
     if (!k) throw new Error(`cpu: no kernel for primitive ${prim}`);
-    return k(inputs.map((i) => ({ data: i.buffer as TypedArray, aval: i.aval })), params, outAvals);
+    const ins = inputs.map((i) => ({ data: i.buffer as TypedArray, aval: i.aval }));
+    // Complex data is interleaved (re, im) pairs: see backends/cpu/complex.ts.
+    if (!NATIVE_COMPLEX.has(prim) && involvesComplex(ins, outAvals)) return executeComplex(prim, params, ins, outAvals, kernels as Record<string, Kernel<any>>);
+    return k(ins, params, outAvals);
   }
   dispose(): void {}
 }

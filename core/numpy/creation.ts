@@ -1,9 +1,9 @@
 // Array creation: np.array from JS data, and the constructors (zeros, arange, eye, ...).
-import { ConcreteArray, isArray, type NDArray, type NestedArray } from "../array";
+import { type ComplexScalar, ConcreteArray, isArray, type NDArray, type NestedArray } from "../array";
 import { ShapedArray } from "../aval";
 import { defaultFloat } from "../config";
 import { getBackend } from "../device";
-import { allocate, castScalar, checkDType, type DType, isFloat, type TypedArray } from "../dtype";
+import { allocate, castScalar, checkDType, complexDType, type DType, isComplex, isFloat, realDType, type TypedArray } from "../dtype";
 import { msg, ShapeError } from "../errors";
 import { checkShape, prod } from "../shape";
 import { astype, broadcastTo, reshape, scalarArray } from "./util";
@@ -12,10 +12,13 @@ export { scalarArray };
 export interface ArrayOpts { dtype?: DType; shape?: readonly number[]; device?: string }
 export type ArrayData = NDArray | NestedArray | TypedArray | Int8Array | Int16Array | Uint16Array | Uint8ClampedArray;
 
+/** Uploads flat data; for complex dtypes `data` holds either real values (one per element)
+ * or interleaved (re, im) pairs. */
 function fromTyped(data: TypedArray, shape: readonly number[], dtype: DType, device?: string): NDArray {
   const aval = new ShapedArray(shape, dtype);
-  const storage = allocate("array", dtype, data.length);
+  const storage = allocate("array", dtype, aval.size);
   if (dtype === "bool") for (let i = 0; i < data.length; i++) storage[i] = data[i] ? 1 : 0;
+  else if (isComplex(dtype) && data.length === aval.size) for (let i = 0; i < data.length; i++) storage[2 * i] = data[i];
   else storage.set(data);
   const b = getBackend(device);
   return new ConcreteArray(b, b.upload(storage, aval), aval);
@@ -47,8 +50,11 @@ function nestedShape(data: NestedArray, path: number[] = []): number[] {
 
 /**
  * Creates an array from a number, boolean, nested JS arrays, a TypedArray (flat, with
- * `opts.shape`) or an existing array.
+ * `opts.shape`) or an existing array. Complex values are `{ re, im }` objects (what `x.js()`
+ * returns for complex arrays; the default complex dtype is complex64, complex128 with
+ * enableX64); real data with `dtype: "complex64"` gets zero imaginary parts.
  * @example np.array([[1, 2], [3, 4]], { dtype: "int32" })
+ * @example np.array([{ re: 1, im: 2 }, { re: 3, im: -1 }]) // [1.+2.j 3.-1.j], complex64
  */
 export function array(data: ArrayData, opts: ArrayOpts = {}): NDArray {
   const dtype = opts.dtype === undefined ? undefined : checkDType("array", opts.dtype);
@@ -68,6 +74,7 @@ export function array(data: ArrayData, opts: ArrayOpts = {}): NDArray {
     const src: TypedArray = d === own || d === "bool" ? (data as TypedArray) : castAll(data, d);
     return fromTyped(src, shape, d, opts.device);
   }
+  if (isComplexScalar(data)) return array([data], opts.shape ? opts : { ...opts, shape: [] });
   if (typeof data === "number" || typeof data === "boolean") {
     const d = dtype ?? (typeof data === "boolean" ? "bool" : defaultFloat());
     const out = fromTyped(Float64Array.of(castScalar(Number(data), d)), [], d, opts.device);
@@ -78,23 +85,43 @@ export function array(data: ArrayData, opts: ArrayOpts = {}): NDArray {
   }
   const shape = nestedShape(data);
   const flat = (data as unknown[]).flat(Infinity);
-  let allBool = flat.length > 0;
+  let allBool = flat.length > 0, anyComplex = false;
   for (const v of flat) {
     if (typeof v === "boolean") continue;
     allBool = false;
+    if (isComplexScalar(v)) { anyComplex = true; continue; }
     if (typeof v !== "number") {
       throw new TypeError(`array: nested input must hold numbers or booleans, got ${v === null ? "null" : typeof v}.` +
         (isArray(v) ? " To combine arrays use np.stack." : ""));
     }
   }
+  if (anyComplex) return fromComplexValues(flat as (number | boolean | ComplexScalar)[], shape, dtype, opts);
   const d = dtype ?? (allBool ? "bool" : defaultFloat());
   const values = Float64Array.from(flat as (number | boolean)[], (v) => castScalar(Number(v), d));
   const out = fromTyped(values, shape, d, opts.device);
   return opts.shape ? reshape(out, opts.shape) : out;
 }
 
+const isComplexScalar = (v: unknown): v is ComplexScalar =>
+  typeof v === "object" && v !== null && !Array.isArray(v) && typeof (v as ComplexScalar).re === "number" && typeof (v as ComplexScalar).im === "number";
+
+function fromComplexValues(flat: (number | boolean | ComplexScalar)[], shape: number[], dtype: DType | undefined, opts: ArrayOpts): NDArray {
+  const d = dtype ?? complexDType(defaultFloat());
+  if (!isComplex(d)) {
+    throw new TypeError(`array: complex values ({ re, im }) need a complex dtype, got dtype ${d}. Take np.real(...) of the array for the real parts.`);
+  }
+  const pairs = new Float64Array(2 * flat.length);
+  flat.forEach((v, i) => {
+    pairs[2 * i] = castScalar(typeof v === "object" ? v.re : Number(v), d);
+    pairs[2 * i + 1] = typeof v === "object" ? castScalar(v.im, d) : 0;
+  });
+  const out = fromTyped(pairs, shape, d, opts.device);
+  return opts.shape ? reshape(out, opts.shape) : out;
+}
+
 function castAll(data: ArrayLike<number>, d: DType): TypedArray {
-  const out = allocate("array", d, data.length);
+  // Complex targets get their real values here; fromTyped pairs them with zeros.
+  const out = allocate("array", realDType(d), data.length);
   for (let i = 0; i < data.length; i++) out[i] = castScalar(data[i], d);
   return out;
 }
@@ -106,6 +133,11 @@ export const asarray = (data: ArrayData, opts: ArrayOpts = {}): NDArray => array
 export function full(shape: number | readonly number[], value: number | boolean, opts: { dtype?: DType; device?: string } = {}): NDArray {
   const s = checkShape("full", shape);
   const d = opts.dtype ? checkDType("full", opts.dtype) : typeof value === "boolean" ? "bool" : defaultFloat();
+  if (isComplex(d)) {
+    const data = allocate("full", d, prod(s)), v = castScalar(Number(value), d);
+    for (let i = 0; i < data.length; i += 2) data[i] = v;
+    return fromTyped(data, s, d, opts.device);
+  }
   const data = allocate("full", d, prod(s)).fill(castScalar(Number(value), d));
   return fromTyped(data, s, d, opts.device);
 }
@@ -128,6 +160,7 @@ export const fullLike = (x: NDArray, value: number | boolean, opts: { dtype?: DT
  * @example np.arange(5) // [0 1 2 3 4]; np.arange(1, 2, 0.25)
  */
 export function arange(start: number, stop?: number, step = 1, opts: { dtype?: DType } = {}): NDArray {
+  if (opts.dtype && isComplex(opts.dtype)) return astype(arange(start, stop, step, { dtype: realDType(opts.dtype) }), opts.dtype);
   if (stop === undefined || stop === null) { stop = start; start = 0; }
   if (step === 0) throw new RangeError(msg("arange", "step must be nonzero", "0"));
   const allInt = [start, stop, step].every(Number.isInteger);
@@ -140,6 +173,7 @@ export function arange(start: number, stop?: number, step = 1, opts: { dtype?: D
 
 /** @example np.linspace(0, 1, 5) // [0. 0.25 0.5 0.75 1.] */
 export function linspace(start: number, stop: number, num = 50, opts: { endpoint?: boolean; dtype?: DType } = {}): NDArray {
+  if (opts.dtype && isComplex(opts.dtype)) return astype(linspace(start, stop, num, { ...opts, dtype: realDType(opts.dtype) }), opts.dtype);
   if (!Number.isInteger(num) || num < 0) throw new RangeError(msg("linspace", "num must be a non-negative integer", String(num)));
   const endpoint = opts.endpoint ?? true;
   const d = opts.dtype ? checkDType("linspace", opts.dtype) : defaultFloat();
@@ -153,6 +187,7 @@ export function linspace(start: number, stop: number, num = 50, opts: { endpoint
 
 /** @example np.logspace(0, 2, 3) // [1. 10. 100.] */
 export function logspace(start: number, stop: number, num = 50, opts: { endpoint?: boolean; base?: number; dtype?: DType } = {}): NDArray {
+  if (opts.dtype && isComplex(opts.dtype)) return astype(logspace(start, stop, num, { ...opts, dtype: realDType(opts.dtype) }), opts.dtype);
   const lin = linspace(start, stop, num, { endpoint: opts.endpoint, dtype: "float64" }).dataSync();
   const base = opts.base ?? 10;
   const d = opts.dtype ? checkDType("logspace", opts.dtype) : defaultFloat();
@@ -161,6 +196,7 @@ export function logspace(start: number, stop: number, num = 50, opts: { endpoint
 
 /** Ones on the k-th diagonal. @example np.eye(3, null, 1) */
 export function eye(n: number, m?: number | null, k = 0, opts: { dtype?: DType } = {}): NDArray {
+  if (opts.dtype && isComplex(opts.dtype)) return astype(eye(n, m, k, { dtype: realDType(opts.dtype) }), opts.dtype);
   const cols = m ?? n;
   const d = opts.dtype ? checkDType("eye", opts.dtype) : defaultFloat();
   const data = allocate("eye", d, n * cols);
@@ -172,6 +208,7 @@ export const identity = (n: number, opts: { dtype?: DType } = {}): NDArray => ey
 
 /** Ones at and below the k-th diagonal. @example np.tri(3) */
 export function tri(n: number, m?: number | null, k = 0, opts: { dtype?: DType } = {}): NDArray {
+  if (opts.dtype && isComplex(opts.dtype)) return astype(tri(n, m, k, { dtype: realDType(opts.dtype) }), opts.dtype);
   const cols = m ?? n;
   const d = opts.dtype ? checkDType("tri", opts.dtype) : defaultFloat();
   const data = allocate("tri", d, n * cols);

@@ -2,7 +2,7 @@
 // composite with the same numerics as NumPy/JAX).
 import type { NDArray, Operand } from "../array";
 import { defaultFloat } from "../config";
-import { type DType, isFloat, isInt } from "../dtype";
+import { type DType, isComplex, isFloat, isInexact, isInt } from "../dtype";
 import { prims } from "../primitives";
 import type { Primitive } from "../primitive";
 import { asArray, astype, broadcastAll, promote, scalarArray, toFloat } from "./util";
@@ -107,14 +107,14 @@ export const arctan2 = (y: Operand, x: Operand): NDArray => { const [a, b] = pro
 /** @example np.arcsinh(x) */ export const arcsinh = (x: Operand) => unFloat(prims.asinh, x);
 /** @example np.arccosh(x) */ export const arccosh = (x: Operand) => unFloat(prims.acosh, x);
 /** @example np.arctanh(x) */ export const arctanh = (x: Operand) => unFloat(prims.atanh, x);
-/** @example np.floor(x) */ export const floor = (x: Operand): NDArray => { const a = asArray(x); return isFloat(a.dtype) ? un(prims.floor, a) : a; };
-/** @example np.ceil(x) */ export const ceil = (x: Operand): NDArray => { const a = asArray(x); return isFloat(a.dtype) ? un(prims.ceil, a) : a; };
+/** @example np.floor(x) */ export const floor = (x: Operand): NDArray => { const a = asArray(x); return isInexact(a.dtype) ? un(prims.floor, a) : a; };
+/** @example np.ceil(x) */ export const ceil = (x: Operand): NDArray => { const a = asArray(x); return isInexact(a.dtype) ? un(prims.ceil, a) : a; };
 /** @example np.trunc(x) */
-export const trunc = (x: Operand): NDArray => { const a = asArray(x); return isFloat(a.dtype) ? where(less(a, 0), ceil(a), floor(a)) : a; };
+export const trunc = (x: Operand): NDArray => { const a = asArray(x); return isInexact(a.dtype) ? where(less(a, 0), ceil(a), floor(a)) : a; };
 /** Rounds half to even, to `decimals` places, as NumPy. @example np.round(x, 2) */
 export function round(x: Operand, decimals = 0): NDArray {
   const a = asArray(x);
-  if (!isFloat(a.dtype)) return a;
+  if (!isInexact(a.dtype)) return a;  // complex reaches the primitive, which rejects it
   if (decimals === 0) return un(prims.round, a);
   const s = c(a, Math.pow(10, Math.abs(decimals)));
   const [mulOp, divOp] = decimals > 0 ? [prims.mul, prims.div] : [prims.div, prims.mul];
@@ -157,11 +157,11 @@ export function hypot(x: Operand, y: Operand): NDArray {
   return where(logicalOr(isinf(a), isinf(b)), Infinity, out);
 }
 /** @example np.isnan(x) */
-export const isnan = (x: Operand): NDArray => { const a = asArray(x); return isFloat(a.dtype) ? prims.ne.bind1([a, a], {}) : fullBool(a, false); };
+export const isnan = (x: Operand): NDArray => { const a = asArray(x); return isInexact(a.dtype) ? prims.ne.bind1([a, a], {}) : fullBool(a, false); };
 /** @example np.isinf(x) */
-export const isinf = (x: Operand): NDArray => { const a = asArray(x); return isFloat(a.dtype) ? prims.eq.bind1([un(prims.abs, a), c(a, Infinity)], {}) : fullBool(a, false); };
+export const isinf = (x: Operand): NDArray => { const a = asArray(x); if (isComplex(a.dtype)) return logicalOr(isinf(prims.real.bind1([a], {})), isinf(prims.imag.bind1([a], {}))); return isFloat(a.dtype) ? prims.eq.bind1([un(prims.abs, a), c(a, Infinity)], {}) : fullBool(a, false); };
 /** @example np.isfinite(x) */
-export const isfinite = (x: Operand): NDArray => { const a = asArray(x); return isFloat(a.dtype) ? un(prims.is_finite, a) : fullBool(a, true); };
+export const isfinite = (x: Operand): NDArray => { const a = asArray(x); if (isComplex(a.dtype)) return logicalAnd(isfinite(prims.real.bind1([a], {})), isfinite(prims.imag.bind1([a], {}))); return isFloat(a.dtype) ? un(prims.is_finite, a) : fullBool(a, true); };
 const fullBool = (a: NDArray, v: boolean): NDArray => broadcastAll("full", [scalarArray(Number(v), "bool", false), a], true)[0];
 
 const MAX_FINITE: Partial<Record<DType, number>> = { float32: 3.4028234663852886e38, float64: Number.MAX_VALUE, float16: 65504 };
@@ -188,7 +188,21 @@ const toBool = (x: Operand): NDArray => { const a = asArray(x); return a.dtype =
 /** @example np.logicalNot(a) */ export const logicalNot = (x: Operand) => un(prims.not, toBool(x));
 
 /** Casts to a dtype. @example np.astype(x, "int32") */
-export const astypeFn = (x: Operand, dtype: DType): NDArray => astype(asArray(x), dtype);
+export const astypeFn = (x: Operand, dtype: DType): NDArray => {
+  const a = asArray(x);
+  if (isComplex(a.dtype) && !isComplex(dtype)) complexWarning();
+  return astype(a, dtype);
+};
+let warnedComplex = false;
+/** NumPy's (and JAX's) ComplexWarning, once per process. */
+function complexWarning(): void {
+  if (warnedComplex) return;
+  warnedComplex = true;
+  const text = "Casting complex values to real discards the imaginary part";
+  const proc = (globalThis as { process?: { emitWarning?: (m: string, t: string) => void } }).process;
+  if (proc?.emitWarning) proc.emitWarning(text, "ComplexWarning");
+  else console.warn(`ComplexWarning: ${text}`);
+}
 /** The default float dtype (float32, or float64 with enableX64). */
 export const floatDType = defaultFloat;
 

@@ -6,6 +6,8 @@ import * as reductions from "./reductions";
 import * as shapes from "./shapes";
 import * as indexing from "./indexing";
 import * as products from "./products";
+import * as search from "./search";
+import * as complexFns from "./complex";
 
 export * from "./creation";
 export * from "./elementwise";
@@ -13,6 +15,14 @@ export * from "./reductions";
 export * from "./shapes";
 export * from "./indexing";
 export * from "./products";
+export * from "./search";
+export * from "./complex";
+/** np.fft: discrete Fourier transforms (see core/numpy/fft.ts). */
+export * as fft from "./fft";
+/** np.linalg: linear algebra, batched over leading axes (see core/numpy/linalg.ts). */
+export * as linalg from "./linalg";
+// The one-argument form of where is nonzero (search.ts); it shadows elementwise's where.
+export { where } from "./search";
 export { astypeFn as astype } from "./elementwise";
 
 export const float32 = "float32" as const;
@@ -30,4 +40,4 @@ export const nan = NaN;
 export { promoteTypes, resultType } from "../dtype";
 
 // Array methods forward to these functions (a plain object: works the same in ESM and CJS).
-installNumpy({ ...creation, ...elementwise, ...reductions, ...shapes, ...indexing, ...products, astype: elementwise.astypeFn } as never);
+installNumpy({ ...creation, ...elementwise, ...reductions, ...shapes, ...indexing, ...products, ...search, ...complexFns, astype: elementwise.astypeFn } as never);

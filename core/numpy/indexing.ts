@@ -1,6 +1,6 @@
 // Indexing: basic slicing (`x.slice(...)`), functional updates (`x.at(...).set(v)`),
 // take / takeAlongAxis, sort / argsort, and the comparison helpers.
-import { isArray, type IndexEntry, type NDArray, type Operand } from "../array";
+import { type AdvancedIndexEntry, isArray, type IndexEntry, type NDArray, type Operand } from "../array";
 import { defaultFloat } from "../config";
 import { isFloat } from "../dtype";
 import { msg, normalizeAxis, ShapeError } from "../errors";
@@ -11,6 +11,7 @@ import { evalTrace, withTrace } from "../trace";
 import { arange, array } from "./creation";
 import { abs, add, equal, isfinite, isnan, less, lessEqual, logicalAnd, logicalOr, multiply, subtract, where } from "./elementwise";
 import { all } from "./reductions";
+import { advancedGet, advancedUpdate, hasArrayIndex, type IndexOpts } from "./advanced";
 import { ravel } from "./shapes";
 import { asArray, astype, broadcastTo, promote, reshape } from "./util";
 
@@ -33,8 +34,13 @@ function describeIndex(index: readonly IndexEntry[]): string {
   return `[${index.map((e) => (e === null ? "null" : JSON.stringify(e))).join(", ")}]`;
 }
 
-/** Basic indexing, as NumPy's x[...] with ints, slices, null (new axis) and "...". */
-export function getIndex(x: NDArray, index: readonly IndexEntry[]): NDArray {
+/**
+ * Indexing as NumPy's x[...]: ints, slices, null (new axis) and "..." (basic indexing), and
+ * integer/bool arrays (advanced indexing, see advanced.ts).
+ */
+export function getIndex(x: NDArray, index0: readonly AdvancedIndexEntry[], opts?: IndexOpts): NDArray {
+  if (hasArrayIndex(index0)) return advancedGet(x, index0, opts);
+  const index = index0 as readonly IndexEntry[];
   const consuming = index.filter((e) => e !== null && e !== "...").length;
   const ellipses = index.filter((e) => e === "...").length;
   if (ellipses > 1) throw new TypeError(msg("slice", "at most one '...' is allowed", describeIndex(index)));
@@ -85,7 +91,9 @@ export function getIndex(x: NDArray, index: readonly IndexEntry[]): NDArray {
 }
 
 /** `x.at(index).set/add/mul/min/max(v)`: a scatter at the positions `index` selects. */
-export function updateIndex(x: NDArray, index: readonly IndexEntry[], v: Operand, mode: ScatterMode): NDArray {
+export function updateIndex(x: NDArray, index0: readonly AdvancedIndexEntry[], v: Operand, mode: ScatterMode, opts?: IndexOpts): NDArray {
+  if (hasArrayIndex(index0)) return advancedUpdate(x, index0, v, mode, opts);
+  const index = index0 as readonly IndexEntry[];
   // Which flat positions the index selects is static: compute it eagerly even under a trace.
   const region = withTrace(evalTrace, () => getIndex(reshape(arange(x.size), x.shape), index));
   const m = region.size;

@@ -2,6 +2,7 @@
 // (general, with "..."), kron, cross. All contractions lower to dot_general.
 import type { NDArray, Operand } from "../array";
 import { avalsStr } from "../aval";
+import { isComplex } from "../dtype";
 import { msg, normalizeAxis, ShapeError } from "../errors";
 import { prims } from "../primitives";
 import { broadcastShapes } from "../shape";
@@ -48,7 +49,11 @@ export function dot(x: Operand, y: Operand): NDArray {
   return dotGeneral(a, b, [a.ndim - 1], [ib]);
 }
 /** Dot product of the flattened inputs. @example np.vdot(a, b) */
-export const vdot = (x: Operand, y: Operand): NDArray => { const [a, b] = promote([x, y]); return dot(ravel(a), ravel(b)); };
+export const vdot = (x: Operand, y: Operand): NDArray => {
+  const [a, b] = promote([x, y]);
+  // NumPy conjugates the first argument.
+  return dot(ravel(isComplex(a.dtype) ? prims.conj.bind1([a], {}) : a), ravel(b));
+};
 /** Sum over the last axes of both. @example np.inner(a, b) */
 export function inner(x: Operand, y: Operand): NDArray {
   const [a, b] = promote([x, y]);

@@ -2,7 +2,7 @@
 // quantile and average.
 import type { Axis, NDArray, Operand, ReduceOpts } from "../array";
 import { defaultFloat } from "../config";
-import { type DType, isFloat, isInt } from "../dtype";
+import { type DType, isComplex, isFloat, isInexact, isInt } from "../dtype";
 import { msg, normalizeAxis } from "../errors";
 import { prims } from "../primitives";
 import { array } from "./creation";
@@ -50,7 +50,7 @@ function extremum(name: "max" | "min", x: Operand, axis: Axis, opts: ReduceOpts)
 export const amax = max, amin = min;
 
 const countOf = (a: NDArray, axes: number[]) => axes.reduce((n, ax) => n * a.shape[ax], 1);
-const meanDType = (d: DType): DType => (isFloat(d) ? d : defaultFloat());
+const meanDType = (d: DType): DType => (isInexact(d) ? d : defaultFloat());
 
 /** @example np.mean(x, [0, 1]) */
 export function mean(x: Operand, axis?: Axis, opts: Opts = {}): NDArray {
@@ -68,8 +68,10 @@ export function var_(x: Operand, axis?: Axis, opts: Opts & { ddof?: number } = {
   const a = astype(a0, opts.dtype ?? meanDType(a0.dtype), a0.weakType);
   const centered = subtract(a, mean(a, axes, { keepdims: true }));
   const n = countOf(a, axes) - (opts.ddof ?? 0);
-  const ss = sum(square(centered), axes, { keepdims: opts.keepdims });
-  return prims.div.bind1([ss, scalarArray(n, a.dtype, true)], {});
+  // Complex data: the mean of |x - mean|^2, real-valued (as NumPy).
+  const sq = isComplex(a.dtype) ? prims.real.bind1([multiply(centered, prims.conj.bind1([centered], {}))], {}) : square(centered);
+  const ss = sum(sq, axes, { keepdims: opts.keepdims });
+  return prims.div.bind1([ss, scalarArray(n, ss.dtype, true)], {});
 }
 export { var_ as var };
 /** @example np.std(x) */

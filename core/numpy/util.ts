@@ -4,7 +4,7 @@ import { ConcreteArray, isArray, type Axis, type NDArray, type Operand } from ".
 import { ShapedArray, avalsStr } from "../aval";
 import { defaultFloat } from "../config";
 import { getBackend } from "../device";
-import { allocate, castScalar, checkDType, type DType, type DTypeAndWeak, isFloat, promoteTypes } from "../dtype";
+import { allocate, castScalar, checkDType, type DType, type DTypeAndWeak, isInexact, promoteTypes } from "../dtype";
 import { msg, normalizeAxis, ShapeError } from "../errors";
 import { prims } from "../primitives";
 import { broadcastShapes, shapeEq } from "../shape";
@@ -54,9 +54,9 @@ export function promote(xs: readonly Operand[]): NDArray[] {
   });
 }
 
-/** An array's dtype if floating, otherwise the default float (what sin(int) computes in). */
+/** An array's dtype if floating or complex, otherwise the default float (what sin(int) computes in). */
 export function toFloat(x: NDArray): NDArray {
-  return isFloat(x.dtype) ? x : astype(x, defaultFloat(), x.weakType);
+  return isInexact(x.dtype) ? x : astype(x, defaultFloat(), x.weakType);
 }
 
 export function broadcastTo(op: string, x: NDArray, shape: readonly number[]): NDArray {

@@ -4,7 +4,8 @@ import { ShapedArray } from "../aval";
 import { checkDType, type DType } from "../dtype";
 import { DTypeError, msg } from "../errors";
 import { definePrimitive } from "../primitive";
-import { isFloat } from "../dtype";
+import { isInexact, realDType } from "../dtype";
+import { absJvp } from "./complex";
 import { type JvpRule, type Primitive, type Tangent, type TransposeRule, UndefinedPrimal, Zero } from "../primitive";
 import { elementwiseBatch } from "./batching";
 import * as o from "./ops";
@@ -28,10 +29,11 @@ const zeroJvp: JvpRule<{}> = (xs, _t, params) => {
 let current: Primitive<{}> | undefined;
 const self = (_x: NDArray): Primitive<{}> => current!;
 
-function unary(name: string, cls: DTypeClass, outDType?: DType, rules: Rules = {}) {
+function unary(name: string, cls: DTypeClass, outDType?: DType | ((d: DType) => DType), rules: Rules = {}) {
   const p: Primitive<{}> = definePrimitive<{}>(name, {
     abstractEval: ([x]) => {
       requireDType(name, cls, [x]);
+      if (typeof outDType === "function") return [x.withDType(outDType(x.dtype), x.weakType)];
       return [outDType ? new ShapedArray(x.shape, outDType) : x];
     },
     jvp: bindSelf(() => p, rules.jvp ?? zeroJvp),
@@ -143,7 +145,7 @@ const convertElementType: Primitive<ConvertParams> = definePrimitive<ConvertPara
   // Linear between float dtypes; casts to or from int/bool have zero derivative.
   jvp: ([x], [t], params) => {
     const out = convertElementType.bind1([x], params);
-    const smooth = isFloat(x.dtype) && isFloat(params.newDtype);
+    const smooth = isInexact(x.dtype) && isInexact(params.newDtype);
     return [[out], [smooth ? convertElementType.bind1([t as NDArray], { ...params, weakType: false }) : new Zero(out.aval)]];
   },
   transpose: ([ct], [x]) => [o.convert(ct as NDArray, (x as UndefinedPrimal).aval.dtype)],
@@ -155,27 +157,28 @@ export const elementwisePrims = {
   select_n: selectN,
   convert_element_type: convertElementType,
   neg: unary("neg", "numeric", undefined, { jvp: ([x], [t]) => [[o.neg(x)], [o.neg(t as NDArray)]], transpose: ([ct], [x]) => [o.neg(ct as NDArray)] }),
-  sign: unary("sign", "numeric"),
-  abs: unary("abs", "numeric", undefined, { jvp: unaryJvp((x) => o.sign(x)) }),
+  sign: unary("sign", "real"),
+  /** |x|; complex operands give their real dtype (jvp in ./complex.ts). */
+  abs: unary("abs", "numeric", realDType, { jvp: absJvp }),
   floor: unary("floor", "float"),
   ceil: unary("ceil", "float"),
   /** Round half to even, as NumPy. */
   round: unary("round", "float"),
-  exp: unary("exp", "float", undefined, { jvp: unaryJvp((_x, y) => y) }),
-  log: unary("log", "float", undefined, { jvp: unaryJvp((x) => o.div(1, x)) }),
-  expm1: unary("expm1", "float", undefined, { jvp: unaryJvp((_x, y) => o.add(y, 1)) }),
-  log1p: unary("log1p", "float", undefined, { jvp: unaryJvp((x) => o.div(1, o.add(x, 1))) }),
-  sqrt: unary("sqrt", "float", undefined, { jvp: unaryJvp((_x, y) => o.div(0.5, y)) }),
+  exp: unary("exp", "inexact", undefined, { jvp: unaryJvp((_x, y) => y) }),
+  log: unary("log", "inexact", undefined, { jvp: unaryJvp((x) => o.div(1, x)) }),
+  expm1: unary("expm1", "inexact", undefined, { jvp: unaryJvp((_x, y) => o.add(y, 1)) }),
+  log1p: unary("log1p", "inexact", undefined, { jvp: unaryJvp((x) => o.div(1, o.add(x, 1))) }),
+  sqrt: unary("sqrt", "inexact", undefined, { jvp: unaryJvp((_x, y) => o.div(0.5, y)) }),
   cbrt: unary("cbrt", "float", undefined, { jvp: unaryJvp((_x, y) => o.div(1 / 3, o.square(y))) }),
-  sin: unary("sin", "float", undefined, { jvp: unaryJvp((x) => o.cos(x)) }),
-  cos: unary("cos", "float", undefined, { jvp: unaryJvp((x) => o.neg(o.sin(x))) }),
-  tan: unary("tan", "float", undefined, { jvp: unaryJvp((_x, y) => o.add(1, o.square(y))) }),
+  sin: unary("sin", "inexact", undefined, { jvp: unaryJvp((x) => o.cos(x)) }),
+  cos: unary("cos", "inexact", undefined, { jvp: unaryJvp((x) => o.neg(o.sin(x))) }),
+  tan: unary("tan", "inexact", undefined, { jvp: unaryJvp((_x, y) => o.add(1, o.square(y))) }),
   asin: unary("asin", "float", undefined, { jvp: unaryJvp((x) => o.div(1, o.sqrt(o.sub(1, o.square(x))))) }),
   acos: unary("acos", "float", undefined, { jvp: unaryJvp((x) => o.div(-1, o.sqrt(o.sub(1, o.square(x))))) }),
   atan: unary("atan", "float", undefined, { jvp: unaryJvp((x) => o.div(1, o.add(1, o.square(x)))) }),
-  sinh: unary("sinh", "float", undefined, { jvp: unaryJvp((x) => o.cosh(x)) }),
-  cosh: unary("cosh", "float", undefined, { jvp: unaryJvp((x) => o.sinh(x)) }),
-  tanh: unary("tanh", "float", undefined, { jvp: unaryJvp((_x, y) => o.sub(1, o.square(y))) }),
+  sinh: unary("sinh", "inexact", undefined, { jvp: unaryJvp((x) => o.cosh(x)) }),
+  cosh: unary("cosh", "inexact", undefined, { jvp: unaryJvp((x) => o.sinh(x)) }),
+  tanh: unary("tanh", "inexact", undefined, { jvp: unaryJvp((_x, y) => o.sub(1, o.square(y))) }),
   asinh: unary("asinh", "float", undefined, { jvp: unaryJvp((x) => o.div(1, o.sqrt(o.add(o.square(x), 1)))) }),
   acosh: unary("acosh", "float", undefined, { jvp: unaryJvp((x) => o.div(1, o.sqrt(o.mul(o.sub(x, 1), o.add(x, 1))))) }),
   atanh: unary("atanh", "float", undefined, { jvp: unaryJvp((x) => o.div(1, o.sub(1, o.square(x)))) }),
@@ -193,20 +196,20 @@ export const elementwisePrims = {
   /** Float division; for integers, C division rounding toward zero (x / 0 gives 0). */
   div: binary("div", "numeric", undefined, { jvp: scaleJvp((_a, b) => o.div(1, b), (_a, b, y) => o.neg(o.div(y, b))), transpose: ([ct], [a, b]) => { if (undef(b)) throw new TypeError("div: transpose is linear in the numerator only"); return [ctFor(o.div(ct as NDArray, b), a), null]; } }),
   /** C fmod: the result has the sign of the dividend (x rem 0 gives 0 for integers). */
-  rem: binary("rem", "numeric", undefined, { jvp: scaleJvp(() => null, (a, b, y) => o.neg(o.div(o.sub(a, y), b))) }),
+  rem: binary("rem", "real", undefined, { jvp: scaleJvp(() => null, (a, b, y) => o.neg(o.div(o.sub(a, y), b))) }),
   pow: binary("pow", "numeric", undefined, { jvp: scaleJvp((a, b) => o.select(o.eq(b, 0), o.zeros(b.aval.ndim ? b.aval : a.aval), o.mul(b, o.pow(a, o.sub(b, 1)))), (a, _b, y) => o.select(o.eq(a, 0), o.zeros(y.aval), o.mul(o.log(o.select(o.eq(a, 0), o.bcastTo(o.full(a.aval, 1), a.aval.shape), a)), y))) }),
-  max: binary("max", "any", undefined, { jvp: scaleJvp((a, b, y) => balanced(o.bcastTo(a, y.aval.shape), b, y), (a, b, y) => balanced(o.bcastTo(b, y.aval.shape), a, y)) }),
-  min: binary("min", "any", undefined, { jvp: scaleJvp((a, b, y) => balanced(o.bcastTo(a, y.aval.shape), b, y), (a, b, y) => balanced(o.bcastTo(b, y.aval.shape), a, y)) }),
+  max: binary("max", "ordered", undefined, { jvp: scaleJvp((a, b, y) => balanced(o.bcastTo(a, y.aval.shape), b, y), (a, b, y) => balanced(o.bcastTo(b, y.aval.shape), a, y)) }),
+  min: binary("min", "ordered", undefined, { jvp: scaleJvp((a, b, y) => balanced(o.bcastTo(a, y.aval.shape), b, y), (a, b, y) => balanced(o.bcastTo(b, y.aval.shape), a, y)) }),
   atan2: binary("atan2", "float", undefined, { jvp: scaleJvp((a, b) => o.div(b, o.add(o.square(a), o.square(b))), (a, b) => o.div(o.neg(a), o.add(o.square(a), o.square(b)))) }),
   and: binary("and", "intOrBool"),
   or: binary("or", "intOrBool"),
   xor: binary("xor", "intOrBool"),
   eq: binary("eq", "any", "bool"),
   ne: binary("ne", "any", "bool"),
-  lt: binary("lt", "any", "bool"),
-  le: binary("le", "any", "bool"),
-  gt: binary("gt", "any", "bool"),
-  ge: binary("ge", "any", "bool"),
+  lt: binary("lt", "ordered", "bool"),
+  le: binary("le", "ordered", "bool"),
+  gt: binary("gt", "ordered", "bool"),
+  ge: binary("ge", "ordered", "bool"),
 
   /** select_n(which, case0, case1, ...): case[which] per element; `which` is bool or int32. */
 

@@ -1,10 +1,10 @@
 // Shared pieces of shape/dtype rules: checks that raise the user-facing errors.
 import { ShapedArray, avalsStr } from "../aval";
-import { type DType, isFloat, isInexact, isInt } from "../dtype";
+import { type DType, isComplex, isFloat, isInexact, isInt } from "../dtype";
 import { DTypeError, msg, ShapeError } from "../errors";
 import { shapeEq } from "../shape";
 
-export type DTypeClass = "any" | "numeric" | "inexact" | "float" | "integer" | "intOrBool";
+export type DTypeClass = "any" | "numeric" | "inexact" | "float" | "integer" | "intOrBool" | "real" | "ordered";
 
 const OK: Record<DTypeClass, (d: DType) => boolean> = {
   any: () => true,
@@ -13,10 +13,13 @@ const OK: Record<DTypeClass, (d: DType) => boolean> = {
   float: isFloat,
   integer: isInt,
   intOrBool: (d) => isInt(d) || d === "bool",
+  real: (d) => d !== "bool" && !isComplex(d),
+  ordered: (d) => !isComplex(d),
 };
 const DESCR: Record<DTypeClass, string> = {
   any: "any dtype", numeric: "a numeric (non-bool) dtype", inexact: "a floating-point or complex dtype",
   float: "a floating-point dtype", integer: "an integer dtype", intOrBool: "an integer or bool dtype",
+  real: "a real numeric (non-bool, non-complex) dtype", ordered: "an ordered (non-complex) dtype",
 };
 
 export function requireDType(op: string, cls: DTypeClass, avals: ShapedArray[]): void {

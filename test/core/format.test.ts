@@ -53,10 +53,9 @@ describe("formatArray inputs", () => {
   it("rounds float32 data that was not rounded yet", () => {
     expect(formatArray([0.1, 1 / 3], [2], "float32")).toBe("[0.1        0.33333334]");
   });
-  it("rejects complex dtypes and mismatched sizes", () => {
-    expect(() => formatArray([1, 2], [1], "complex64")).toThrow(
-      "formatArray: complex64 printing not supported yet",
-    );
+  it("reads complex data as interleaved pairs and rejects mismatched sizes", () => {
+    expect(formatArray([1, 2], [1], "complex64")).toBe("[1.+2.j]");
+    expect(() => formatArray([1, 2], [2], "complex64")).toThrow(/interleaved/);
     expect(() => formatArray([1, 2, 3], [2], "float32")).toThrow(/3 elements/);
   });
 });

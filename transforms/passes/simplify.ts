@@ -1,6 +1,7 @@
 // IR passes run by jit: constant folding, common-subexpression elimination, dead-code
 // elimination. Each takes and returns a closed program; none changes what it computes.
 import { ConcreteArray, type NDArray } from "../../core/array";
+import { isComplex } from "../../core/dtype";
 import { type Atom, Jaxpr, type JaxprEqn, Literal, Var } from "../../core/jaxpr";
 import { evalTrace, withTrace } from "../../core/trace";
 import { scalarArray } from "../../core/numpy/util";
@@ -32,6 +33,7 @@ const paramKey = (v: unknown, ids: Map<object, number>): string => {
   }
   if (Array.isArray(v)) return `[${v.map((x) => paramKey(x, ids)).join(",")}]`;
   if (v && typeof v === "object") return `{${Object.keys(v).sort().map((k) => `${k}:${paramKey((v as Record<string, unknown>)[k], ids)}`).join(",")}}`;
+  if (typeof v === "number") return Object.is(v, -0) ? "-0" : String(v);   // NaN and infinities stay distinct
   return JSON.stringify(v) ?? String(v);
 };
 
@@ -79,7 +81,7 @@ export function foldConstants({ jaxpr, consts }: Program): Program {
     const outs = withTrace(evalTrace, () => e.prim.bind(args, e.params));
     e.outvars.forEach((v, i) => {
       const out = outs[i] as ConcreteArray;
-      if (v.aval.ndim === 0 && out.backend.name === "cpu") { subst.set(v, new Literal(out.dataSync()[0], v.aval)); return; }
+      if (v.aval.ndim === 0 && out.backend.name === "cpu" && !isComplex(v.aval.dtype)) { subst.set(v, new Literal(out.dataSync()[0], v.aval)); return; }
       const cv = new Var(v.aval);
       newConstvars.push(cv); newConsts.push(out); known.set(cv, out); subst.set(v, cv);
     });
