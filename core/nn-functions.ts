@@ -45,6 +45,8 @@ export const tanh = (x: Operand): NDArray => np.tanh(x);
 /** The max along axes (0 where infinite), a constant for differentiation (the result does
  * not depend on it mathematically), as jax.nn does. */
 const shift = (a: NDArray, axes: number[]): NDArray => {
+  // An empty axis has no max (JAX uses initial=-inf); any shift works there.
+  if (axes.some((ax) => a.shape[ax] === 0)) return np.zeros(a.shape.map((d, i) => (axes.includes(i) ? 1 : d)), { dtype: a.dtype });
   const m = np.max(a, axes, { keepdims: true });
   return prims.stop_gradient.bind1([np.where(np.isfinite(m), m, 0)], {});
 };

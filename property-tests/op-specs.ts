@@ -245,7 +245,7 @@ export const OP_SPECS: OpSpec[] = [
   unary("clip(x, -1, 1)", (x) => np.clip(x, -1, 1), real(-2, 2), { domain: distinct(2), order2: false }),
   // nnFunctions activations (relu-like ones away from their kink).
   unary("nn.sigmoid", nnFunctions.sigmoid, real(-5, 5)),
-  // x == 0 left out: np.logaddexp's second derivative is 0 where its arguments tie (bug), so softplus''(0) = 0, not 1/4.
+  // Second derivatives at ties are covered by test/transforms/numerics.test.ts.
   unary("nn.softplus", nnFunctions.softplus, nonZero(real(-5, 5))),
   unary("nn.logSigmoid", nnFunctions.logSigmoid, nonZero(real(-5, 5))),
   unary("nn.silu", nnFunctions.silu, real(-5, 5)),
@@ -264,14 +264,12 @@ export const OP_SPECS: OpSpec[] = [
   // Exponent 0 left out: d/dy (d/dx x**y) is 0 there instead of 1/x (pow's jvp selects 0 at y == 0, as JAX's does), so the Hessian is asymmetric.
   binary("power", np.power, each(real(0.2, 3), nonZero(real(-2, 2)))),
   binary("arctan2", np.arctan2, each(away(0.2, 3))),
-  // Ties |a| == |b| left out: np.hypot's second derivative is wrong there (max/min scaling kinks) - a bug.
   binary("hypot", np.hypot, distinct(3, { distinctAbs: true })),
-  // Ties a == b left out: the second derivative of np.logaddexp is wrong there (abs / max kinks, no custom jvp) - a bug.
   binary("logaddexp", np.logaddexp, distinct(3)),
   binary("maximum", np.maximum, distinct(3), { order2: false }),
   binary("minimum", np.minimum, distinct(3), { order2: false }),
-  // fmod / mod (the rem primitive) are left out: their jvp drops the dividend's tangent
-  // (d fmod(a, b) / da is 0 instead of 1), a library bug reported with the suite.
+  // fmod / mod (the rem primitive) are discontinuous where a / b is an integer; their
+  // derivatives are checked in test/transforms/numerics.test.ts.
   {
     name: "where", arity: 2, order2: true,
     shapes: broadcast2.chain((shs) => {
@@ -302,7 +300,6 @@ export const OP_SPECS: OpSpec[] = [
   reduction("var ddof=1", (x, axis, keepdims) => np.var(x, axis, { keepdims, ddof: 1 }), each(R3), { shape: nonEmpty(), minCount: 2 }),
   reduction("std", (x, axis, keepdims) => np.std(x, axis, { keepdims }), distinct(2), { shape: nonEmpty(), minCount: 2 }),
   reduction("nn.logsumexp", (x, axis, keepdims) => nnFunctions.logsumexp(x, axis, { keepdims }), each(R3), { shape: nonEmpty(), order2: true }),
-  // softmax / logSoftmax over a zero-length axis throw (np.max has no identity there; JAX uses initial=-inf): non-empty shapes only.
   reduction("nn.softmax", (x, axis) => nnFunctions.softmax(x, axis), each(R3), { shape: nonEmpty(), order2: true }),
   reduction("nn.logSoftmax", (x, axis) => nnFunctions.logSoftmax(x, axis), each(R3), { shape: nonEmpty() }),
   {
@@ -473,6 +470,7 @@ export const OP_SPECS: OpSpec[] = [
     domain: each(R3),
     fn: (offset: number) => (x) => np.trace(x, offset),
   },
+  // x.at(intArray) updates are covered by test/indexing/.
   {
     name: "x.at(...).set", arity: 2,
     shapes: withParams(anyShape(), (s) => basicIndex(s, false), (s, index) => [s, np.zeros(s).slice(...index).shape]),

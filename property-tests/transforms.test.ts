@@ -180,7 +180,6 @@ const VEC_FNS: [string, (x: NDArray) => NDArray][] = [
   ["prod(cos x) + mean(tanh(x)^3)", (x) => np.prod(np.cos(x)).add(np.mean(lax.integerPow(np.tanh(x), 3)))],
   ["sum(softmax(x) * x)", (x) => np.sum(nnFunctions.softmax(x).mul(x))],
 ];
-// No exact zeros: softplus(x) = logaddexp(x, 0) has a wrong second derivative at x == 0 (bug).
 const nonZero = real(-2, 2).map((v) => (v === 0 ? 0.5 : v));
 const vecArgs = arrays({ shape: fc.integer({ min: 1, max: 4 }).map((n) => [n]), dtype: F64, elements: nonZero });
 

@@ -138,22 +138,32 @@ export function where(cond: Operand, x: Operand, y: Operand): NDArray {
   const all = broadcastAll("where", [p, a, b]);
   return prims.select_n.bind1([all[0], all[2], all[1]], {});
 }
-/** log(exp(x) + exp(y)) without overflow. @example np.logaddexp(x, y) */
+/**
+ * log(exp(x) + exp(y)) without overflow: max + log1p(exp(-|x - y|)), written as a select
+ * of two smooth branches (each fed a clamped difference) so that derivatives of every
+ * order are right at x == y and finite where the untaken branch would overflow.
+ * @example np.logaddexp(x, y)
+ */
 export function logaddexp(x: Operand, y: Operand): NDArray {
   const [a, b] = broadcastAll("logaddexp", promote([x, y]).map(toFloat));
-  const amax = maximum(a, b);
   const delta = subtract(a, b);
-  const res = add(amax, log1p(exp(negative(abs(delta)))));
+  const pos = greaterEqual(delta, 0);
+  const dPos = where(pos, delta, 0), dNeg = where(pos, 0, delta);
+  const res = where(pos, add(a, log1p(exp(negative(dPos)))), add(b, log1p(exp(dNeg))));
   return where(isnan(delta), add(a, b), res);
 }
-/** sqrt(x^2 + y^2) without overflow, scaled by max(|x|, |y|). @example np.hypot(3, 4) // 5 */
+/**
+ * sqrt(x^2 + y^2) without overflow: m sqrt((x/m)^2 + (y/m)^2) with m = max(|x|, |y|) held
+ * constant for differentiation (the expression does not depend on m), so derivatives are
+ * smooth where |x| == |y|.
+ * @example np.hypot(3, 4) // 5
+ */
 export function hypot(x: Operand, y: Operand): NDArray {
   const [a0, b0] = broadcastAll("hypot", promote([x, y]).map(toFloat));
   const a = abs(a0), b = abs(b0);
-  const hi = maximum(a, b), lo = minimum(a, b);
-  const safe = where(equal(hi, 0), 1, hi);
-  const r = divide(lo, safe);
-  const out = multiply(hi, sqrt(add(1, square(r))));
+  const m = prims.stop_gradient.bind1([maximum(a, b)], {});
+  const safe = where(logicalOr(equal(m, 0), isinf(m)), 1, m);
+  const out = multiply(safe, sqrt(add(square(divide(a, safe)), square(divide(b, safe)))));
   return where(logicalOr(isinf(a), isinf(b)), Infinity, out);
 }
 /** @example np.isnan(x) */

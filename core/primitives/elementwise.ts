@@ -196,7 +196,7 @@ export const elementwisePrims = {
   /** Float division; for integers, C division rounding toward zero (x / 0 gives 0). */
   div: binary("div", "numeric", undefined, { jvp: scaleJvp((_a, b) => o.div(1, b), (_a, b, y) => o.neg(o.div(y, b))), transpose: ([ct], [a, b]) => { if (undef(b)) throw new TypeError("div: transpose is linear in the numerator only"); return [ctFor(o.div(ct as NDArray, b), a), null]; } }),
   /** C fmod: the result has the sign of the dividend (x rem 0 gives 0 for integers). */
-  rem: binary("rem", "real", undefined, { jvp: scaleJvp(() => null, (a, b, y) => o.neg(o.div(o.sub(a, y), b))) }),
+  rem: binary("rem", "real", undefined, { jvp: scaleJvp((_a, _b, y) => o.full(y.aval, 1), (a, b, y) => o.neg(o.div(o.sub(a, y), b))) }),
   pow: binary("pow", "numeric", undefined, { jvp: scaleJvp((a, b) => o.select(o.eq(b, 0), o.zeros(b.aval.ndim ? b.aval : a.aval), o.mul(b, o.pow(a, o.sub(b, 1)))), (a, _b, y) => o.select(o.eq(a, 0), o.zeros(y.aval), o.mul(o.log(o.select(o.eq(a, 0), o.bcastTo(o.full(a.aval, 1), a.aval.shape), a)), y))) }),
   max: binary("max", "ordered", undefined, { jvp: scaleJvp((a, b, y) => balanced(o.bcastTo(a, y.aval.shape), b, y), (a, b, y) => balanced(o.bcastTo(b, y.aval.shape), a, y)) }),
   min: binary("min", "ordered", undefined, { jvp: scaleJvp((a, b, y) => balanced(o.bcastTo(a, y.aval.shape), b, y), (a, b, y) => balanced(o.bcastTo(b, y.aval.shape), a, y)) }),

@@ -1,6 +1,6 @@
 // Numerically safe rules (issue: transforms item 10) and transform errors (item 9).
 import { describe, expect, it } from "vitest";
-import { ConcretizationError, grad, jit, lax, nnFunctions, np, UnexpectedTracerError, vmap, type NDArray } from "graft";
+import { ConcretizationError, grad, hessian, jit, lax, nnFunctions, np, UnexpectedTracerError, vmap, type NDArray } from "graft";
 
 const f64 = (v: number | number[]) => np.array(v, { dtype: "float64" });
 
@@ -33,6 +33,30 @@ describe("numerically safe gradients (as JAX)", () => {
   it("max with ties splits the gradient, as JAX", () => {
     expect(grad((x: NDArray) => np.max(x))(f64([1, 3, 3])).js()).toEqual([0, 0.5, 0.5]);
     expect(grad((x: NDArray) => np.maximum(x, 1))(f64(1)).item()).toBe(0.5);
+  });
+});
+
+describe("regressions found by the property suite", () => {
+  it("rem/fmod/mod pass the dividend's tangent through", () => {
+    expect(grad((x: NDArray) => np.fmod(x, 2))(f64(3.3)).item()).toBe(1);
+    expect(grad((x: NDArray) => np.mod(x, 2))(f64(3.3)).item()).toBe(1);
+    expect(grad((y: NDArray) => np.fmod(7, y))(f64(2)).item()).toBe(-3);
+  });
+  it("logaddexp, softplus and logSigmoid have the right second derivative at ties", () => {
+    expect(grad(grad((x: NDArray) => nnFunctions.softplus(x)))(f64(0)).item()).toBeCloseTo(0.25, 14);
+    expect(grad(grad((x: NDArray) => np.logaddexp(x, 1)))(f64(1)).item()).toBeCloseTo(0.25, 14);
+    expect(grad(grad(nnFunctions.logSigmoid))(f64(0)).item()).toBeCloseTo(-0.25, 14);
+    expect(np.logaddexp(f64([Infinity, -Infinity, 3]), f64([Infinity, -Infinity, 1000])).js()).toEqual([Infinity, -Infinity, 1000]);
+  });
+  it("hypot's Hessian is right where |x| == |y|", () => {
+    const h = hessian((v: NDArray) => np.hypot(v.slice(0), v.slice(1)))(f64([0.2, 0.2])).js();
+    const c = 1 / (2 * Math.SQRT2 * 0.2);   // d2/dx2 sqrt(x^2 + y^2) = y^2 / r^3
+    expect(h[0][0]).toBeCloseTo(c, 12); expect(h[0][1]).toBeCloseTo(-c, 12);
+    expect(np.hypot(f64(1e300), f64(1e300)).item()).toBeCloseTo(Math.SQRT2 * 1e300, -286);
+  });
+  it("softmax and logsumexp accept a zero-length axis (as JAX, with initial -inf)", () => {
+    expect(nnFunctions.softmax(np.zeros([2, 0]), -1).shape).toEqual([2, 0]);
+    expect(nnFunctions.logsumexp(np.zeros([2, 0]), -1).js()).toEqual([-Infinity, -Infinity]);
   });
 });
 
