@@ -156,7 +156,6 @@ function promoteUncached(ts: readonly DTypeAndWeak[], defaultFloat: DType): DTyp
   return { dtype: concrete(lub, defaultFloat), weakType };
 }
 
-function rank(d: DType): number { return DTYPES.indexOf(d); }
 
 /** Like `promoteTypes` for plain (non-weak) dtypes. */
 export const resultType = (...ds: DType[]): DType =>

@@ -140,7 +140,7 @@ function contraction(maxBatch: number): Arbitrary<Contraction> {
     const la = [...batch, ...contract, ...freeA], lb = [...batch, ...contract, ...freeB];
     return fc.tuple(permutation(la.length), permutation(lb.length)).map(([pa, pb]) => {
       const pos = (p: number[], j: number) => p.indexOf(j);
-      const nb = batch.length, nc = contract.length;
+      const nb = batch.length;
       return {
         a: pa.map((j) => la[j]),
         b: pb.map((j) => lb[j]),

@@ -2,26 +2,19 @@
 // computation from its inputs instead of storing its intermediates (JAX: remat). Under
 // linearize the primal outputs run now; the tangent part is staged as one `checkpoint`
 // equation whose only residuals are the inputs, and its transpose re-linearizes the body.
-import type { NDArray } from "../core/array";
-import type { ShapedArray } from "../core/aval";
 import { Jaxpr, Var } from "../core/jaxpr";
-import { definePrimitive, type Primitive, type Tangent, UndefinedPrimal, Zero } from "../core/primitive";
+import { definePrimitive, type Primitive, UndefinedPrimal } from "../core/primitive";
 import { instantiate, zeros } from "../core/primitives/ops";
 import { withTrace } from "../core/trace";
-import { evalJaxpr, traceToJaxpr } from "../core/tracing";
+import { evalJaxpr } from "../core/tracing";
 import * as tree from "../core/tree";
-import { jvpFlat } from "./jvp";
 import { backwardPass, linearizeFlat } from "./linearize";
 import { dce } from "./passes/simplify";
+import { jvpOfCall, stage, vmapOfCall } from "./staging";
 import { leafArrays } from "./util";
-import { vmapFlat } from "./vmap";
 
 export interface CheckpointParams { jaxpr: Jaxpr; name: string }
 
-function stageOpen(f: (...xs: NDArray[]) => NDArray[], avals: ShapedArray[]): { jaxpr: Jaxpr; consts: NDArray[] } {
-  const c = traceToJaxpr(f, avals);
-  return { jaxpr: new Jaxpr([], [...c.jaxpr.constvars, ...c.jaxpr.invars], c.jaxpr.eqns, c.jaxpr.outvars), consts: [...c.consts] };
-}
 /** Keeps only the chosen outputs of a jaxpr (and the equations they need). */
 function selectOutputs(j: Jaxpr, keep: (i: number) => boolean): Jaxpr {
   const pruned = dce({ jaxpr: new Jaxpr([], j.invars, j.eqns, j.outvars.filter((_, i) => keep(i))), consts: [] });
@@ -31,25 +24,10 @@ function selectOutputs(j: Jaxpr, keep: (i: number) => boolean): Jaxpr {
 export const checkpointPrim: Primitive<CheckpointParams> = definePrimitive<CheckpointParams>("checkpoint", {
   abstractEval: (_avals, { jaxpr }) => jaxpr.outAvals,
   impl: (args, { jaxpr }) => evalJaxpr(jaxpr, [], args),
-  jvp: (primals, tangents, { jaxpr, name }) => {
-    const nz = tangents.map((t) => !(t instanceof Zero));
-    const n = primals.length;
-    const staged = stageOpen((...xs) => {
-      let k = n;
-      const ts: Tangent[] = primals.map((p, i) => (nz[i] ? xs[k++] : new Zero(p.aval.strong())));
-      const r = jvpFlat((...ys) => evalJaxpr(jaxpr, [], ys), xs.slice(0, n), ts);
-      return [...r.primalsOut, ...r.tangentsOut.map(instantiate)];
-    }, [...primals.map((p) => p.aval), ...tangents.filter((_, i) => nz[i]).map((t) => (t as NDArray).aval)]);
-    const outs = checkpointPrim.bind([...staged.consts, ...primals, ...(tangents.filter((_, i) => nz[i]) as NDArray[])], { jaxpr: staged.jaxpr, name });
-    const m = jaxpr.outvars.length;
-    return [outs.slice(0, m), outs.slice(m)];
-  },
-  batch: (args, dims, { jaxpr, name }, size) => {
-    const staged = stageOpen((...xs) => vmapFlat((...ys) => evalJaxpr(jaxpr, [], ys), xs, dims, size,
-      (td) => new Array(td.numLeaves).fill(0)).outs, args.map((a) => a.aval));
-    const outs = checkpointPrim.bind([...staged.consts, ...args], { jaxpr: staged.jaxpr, name });
-    return [outs, outs.map(() => 0)];
-  },
+  jvp: (primals, tangents, { jaxpr, name }) =>
+    jvpOfCall(jaxpr, primals, tangents, (args, body) => checkpointPrim.bind(args, { jaxpr: body, name })),
+  batch: (args, dims, { jaxpr, name }, size) =>
+    vmapOfCall(jaxpr, args, dims, size, (xs, body) => checkpointPrim.bind(xs, { jaxpr: body, name })),
   // Known outputs (primal) are computed now from the known inputs; the outputs that depend
   // on unknown inputs (tangents) are staged as a checkpoint over all inputs.
   partialEval: (trace, args, { jaxpr, name }) => {
@@ -90,7 +68,7 @@ export function checkpoint<F extends (...args: any[]) => any>(f: F): F {
     const [leaves, inTree] = tree.flatten(args);
     const xs = leafArrays("checkpoint", leaves);
     let outTree: tree.TreeDef | undefined;
-    const staged = stageOpen((...ys) => {
+    const staged = stage((...ys) => {
       const [ol, td] = tree.flatten(f(...(tree.unflatten(inTree, ys) as unknown[])));
       outTree = td;
       return leafArrays("checkpoint", ol);

@@ -3,33 +3,17 @@
 // that carries it. Other transforms see pjit as one primitive with rules that transform
 // its body, so jit composes with grad/vmap/jvp at any depth.
 import { ConcreteArray, type NDArray } from "../core/array";
-import type { ShapedArray } from "../core/aval";
 import { msg } from "../core/errors";
 import { ClosedJaxpr, Jaxpr } from "../core/jaxpr";
-import { definePrimitive, type Primitive, type Tangent, Zero } from "../core/primitive";
-import { instantiate } from "../core/primitives/ops";
+import { definePrimitive, type Primitive } from "../core/primitive";
 import { withTrace } from "../core/trace";
 import { evalJaxpr, leafAval, traceToJaxpr } from "../core/tracing";
 import * as tree from "../core/tree";
-import { jvpFlat } from "./jvp";
-import { type Program, simplify } from "./passes/simplify";
+import { simplify } from "./passes/simplify";
+import { jvpOfCall, stage, vmapOfCall } from "./staging";
 import { leafArrays, normalizeArgnums } from "./util";
-import { vmapFlat } from "./vmap";
 
 export interface PjitParams { jaxpr: Jaxpr; name: string }
-
-/** A closed jaxpr as an open one whose leading inputs are its constants. */
-function openUp(p: Program): { jaxpr: Jaxpr; consts: NDArray[] } {
-  const j = p.jaxpr;
-  return { jaxpr: new Jaxpr([], [...j.constvars, ...j.invars], j.eqns, j.outvars), consts: p.consts };
-}
-
-/** Traces `f` over avals and returns it as [open jaxpr, consts]. */
-function stage(f: (...xs: NDArray[]) => NDArray[], avals: ShapedArray[], passes = true): { jaxpr: Jaxpr; consts: NDArray[] } {
-  const closed = traceToJaxpr(f, avals);
-  const p: Program = { jaxpr: closed.jaxpr, consts: [...closed.consts] };
-  return openUp(passes ? simplify(p) : p);
-}
 
 export const pjit: Primitive<PjitParams> = definePrimitive<PjitParams>("pjit", {
   abstractEval: (avals, { jaxpr, name }) => {
@@ -39,26 +23,10 @@ export const pjit: Primitive<PjitParams> = definePrimitive<PjitParams>("pjit", {
     return jaxpr.outAvals;
   },
   impl: (args, { jaxpr }) => evalJaxpr(jaxpr, [], args),
-  jvp: (primals, tangents, { jaxpr, name }) => {
-    const nz = tangents.map((t) => !(t instanceof Zero));
-    const n = primals.length;
-    const staged = stage((...xs) => {
-      let k = n;
-      const ts: Tangent[] = primals.map((p, i) => (nz[i] ? xs[k++] : new Zero(p.aval.strong())));
-      const { primalsOut, tangentsOut } = jvpFlat((...ys) => evalJaxpr(jaxpr, [], ys), xs.slice(0, n), ts);
-      return [...primalsOut, ...tangentsOut.map(instantiate)];
-    }, [...primals.map((p) => p.aval), ...tangents.filter((_, i) => nz[i]).map((t) => (t as NDArray).aval)]);
-    const outs = pjit.bind([...staged.consts, ...primals, ...(tangents.filter((_, i) => nz[i]) as NDArray[])], { jaxpr: staged.jaxpr, name: `jvp(${name})` });
-    const m = jaxpr.outvars.length;
-    return [outs.slice(0, m), outs.slice(m)];
-  },
-  batch: (args, dims, { jaxpr, name }, size) => {
-    const avals = args.map((a) => a.aval);
-    const staged = stage((...xs) => vmapFlat((...ys) => evalJaxpr(jaxpr, [], ys), xs, dims, size,
-      (td) => new Array(td.numLeaves).fill(0)).outs, avals);
-    const outs = pjit.bind([...staged.consts, ...args], { jaxpr: staged.jaxpr, name: `vmap(${name})` });
-    return [outs, outs.map(() => 0)];
-  },
+  jvp: (primals, tangents, { jaxpr, name }) =>
+    jvpOfCall(jaxpr, primals, tangents, (args, body) => pjit.bind(args, { jaxpr: body, name: `jvp(${name})` }), true),
+  batch: (args, dims, { jaxpr, name }, size) =>
+    vmapOfCall(jaxpr, args, dims, size, (xs, body) => pjit.bind(xs, { jaxpr: body, name: `vmap(${name})` }), true),
   // Under linearize, inline the body so its known (primal) part runs now and only the
   // tangent part is staged into the linear program.
   partialEval: (trace, args, { jaxpr }) => withTrace(trace, () => evalJaxpr(jaxpr, [], args)),
@@ -118,7 +86,7 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOpts = {})
         const [ol, td] = tree.flatten(out);
         outTree = td;
         return leafArrays("jit", ol);
-      }, avals);
+      }, avals, true);
       entry = { ...staged, outTree: outTree! };
       // Programs that close over another transform's tracers are valid for this call only.
       if (staged.consts.every((c) => c instanceof ConcreteArray)) {

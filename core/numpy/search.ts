@@ -9,7 +9,7 @@ import { prims } from "../primitives";
 import { gather, scatter } from "../primitives/gather";
 import * as o from "../primitives/ops";
 import { arange, array, full } from "./creation";
-import { add, equal, isnan, less, logicalAnd, logicalNot, logicalOr, notEqual, subtract, where as where3 } from "./elementwise";
+import { equal, isnan, less, logicalAnd, logicalNot, logicalOr, notEqual, subtract, where as where3 } from "./elementwise";
 import { argsort } from "./indexing";
 import { cumsum, sum } from "./reductions";
 import { ravel, stack } from "./shapes";

@@ -15,6 +15,7 @@ import { withTrace } from "../../core/trace";
 import { dce } from "../passes/simplify";
 import { backwardPass, linearizeFlat } from "../linearize";
 import { vmapFlat } from "../vmap";
+import { unifyBranches } from "../staging";
 import { jvpJaxpr, run, stage } from "./util";
 
 export interface CondParams { branches: readonly Jaxpr[] }
@@ -48,14 +49,7 @@ export const condPrim: Primitive<CondParams> = definePrimitive<CondParams>("cond
     // Output tangents nonzero in any branch are instantiated in all of them.
     const nzOut = branches.map((b) => jvpJaxpr(b, nz, []).nzOut).reduce((a, b) => a.map((x, i) => x || b[i]));
     const js = branches.map((b) => jvpJaxpr(b, nz, nzOut));
-    const consts = js.flatMap((j) => j.consts);
-    // Every branch takes all branches' constants (using its own).
-    let off = 0;
-    const unified = js.map((j) => {
-      const before = off; off += j.consts.length;
-      return stage((...xs) => run(j.jaxpr, [...xs.slice(before, before + j.consts.length), ...xs.slice(consts.length)]),
-        [...consts.map((c) => c.aval), ...ops.map((o) => o.aval), ...ts.filter((_, i) => nz[i]).map((t) => (t as NDArray).aval)]).jaxpr;
-    });
+    const { consts, jaxprs: unified } = unifyBranches(js, [...ops.map((o) => o.aval), ...ts.filter((_, i) => nz[i]).map((t) => (t as NDArray).aval)]);
     const outs = condPrim.bind([index, ...consts, ...ops, ...(ts.filter((_, i) => nz[i]) as NDArray[])], { branches: unified });
     const m = branches[0].outvars.length;
     let k = m;
@@ -66,13 +60,7 @@ export const condPrim: Primitive<CondParams> = definePrimitive<CondParams>("cond
     const batched = branches.map((b) => stage((...xs) => vmapFlat((...ys) => run(b, ys), xs, xs.map(() => 0), size,
       (td) => new Array(td.numLeaves).fill(0)).outs, moved.map((m) => m.aval)));
     if (idim === null) {
-      const consts = batched.flatMap((b) => b.consts);
-      let off = 0;
-      const unified = batched.map((b) => {
-        const before = off; off += b.consts.length;
-        return stage((...xs) => run(b.jaxpr, [...xs.slice(before, before + b.consts.length), ...xs.slice(consts.length)]),
-          [...consts.map((c) => c.aval), ...moved.map((m) => m.aval)]).jaxpr;
-      });
+      const { consts, jaxprs: unified } = unifyBranches(batched, moved.map((m) => m.aval));
       const outs = condPrim.bind([index, ...consts, ...moved], { branches: unified });
       return [outs, outs.map(() => 0)];
     }
@@ -114,13 +102,7 @@ export const condPrim: Primitive<CondParams> = definePrimitive<CondParams>("cond
       const l = linearizeFlat((...tl) => { let j = 0; return run(b, kv.map((v, i) => (lin[i] ? tl[j++] : v))); }, kv.filter((_, i) => lin[i]));
       return backwardPass(l.linear.jaxpr, l.linear.consts, cv).map((c: Tangent) => instantiate(c));
     }, [...known.map((v) => v.aval), ...ctAvals]));
-    const consts = tBranches.flatMap((t) => t.consts);
-    let off = 0;
-    const unified = tBranches.map((t) => {
-      const before = off; off += t.consts.length;
-      return stage((...xs) => run(t.jaxpr, [...xs.slice(before, before + t.consts.length), ...xs.slice(consts.length)]),
-        [...consts.map((c) => c.aval), ...known.map((v) => v.aval), ...ctAvals]).jaxpr;
-    });
+    const { consts, jaxprs: unified } = unifyBranches(tBranches, [...known.map((v) => v.aval), ...ctAvals]);
     const outs = condPrim.bind([index as NDArray, ...consts, ...known, ...ctVals], { branches: unified });
     let k = 0;
     return [null, ...lin.map((l) => (l ? outs[k++] : null))];

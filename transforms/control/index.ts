@@ -11,6 +11,7 @@ import * as tree from "../../core/tree";
 import { leafArrays } from "../util";
 import { clampIndex, condPrim } from "./cond";
 import { scanPrim } from "./scan";
+import { unifyBranches } from "../staging";
 import { stage } from "./util";
 import { whilePrim } from "./while";
 
@@ -46,17 +47,10 @@ export function switch_(index: NDArray | number, branches: ((...ops: any[]) => a
   staged.forEach((s, k) => {
     if (!s.outTree.equals(t0)) throw new TypeError(msg("switch", "all branches must return the same pytree structure", `${t0} and ${s.outTree} (branch ${k})`));
   });
-  const consts = staged.flatMap((s) => s.consts);
-  let off = 0;
-  const unified = staged.map((s) => {
-    const before = off; off += s.consts.length;
-    return stage((...xs) => evalBranch(s.jaxpr, [...xs.slice(before, before + s.consts.length), ...xs.slice(consts.length)]),
-      [...consts.map((c) => c.aval), ...ops.map((o) => o.aval)]).jaxpr;
-  });
+  const { consts, jaxprs: unified } = unifyBranches(staged, ops.map((o) => o.aval));
   const outs = condPrim.bind([idx, ...consts, ...ops], { branches: unified });
   return tree.unflatten(t0, outs);
 }
-import { run as evalBranch } from "./util";
 
 /**
  * `trueFn(...operands)` if pred else `falseFn(...operands)`; both branches are traced.

@@ -144,7 +144,7 @@ export const scanPrim: Primitive<ScanParams> = definePrimitive<ScanParams>("scan
     // starts at zero and becomes nonzero inside the loop); such inits get no cotangent.
     const [ac, , ax] = split3(args, nc, nk);
     const kc = ac.filter((_, i) => !lc[i]) as NDArray[], kx = ax.filter((_, i) => !lx[i]) as NDArray[];
-    const linC = ac.filter((_, i) => lc[i]) as UndefinedPrimal[], linX = ax.filter((_, i) => lx[i]) as UndefinedPrimal[];
+    const linC = ac.filter((_, i) => lc[i]) as UndefinedPrimal[];
     const carryAvals = jaxpr.inAvals.slice(nc, nc + nk);
     const ctCarry = cts.slice(0, nk).map((c, i) => (c instanceof Zero ? zeros(carryAvals[i]) : c));
     const ctYs = cts.slice(nk).map((c) => instantiate(c));

@@ -6,19 +6,11 @@ import { Jaxpr } from "../../core/jaxpr";
 import { type Tangent, Zero } from "../../core/primitive";
 import { prims } from "../../core/primitives";
 import { instantiate, reshape } from "../../core/primitives/ops";
-import { evalJaxpr, traceToJaxpr } from "../../core/tracing";
 import { jvpFlat } from "../jvp";
 import { backwardPass } from "../linearize";
 
-/** Stages `f` as a jaxpr without constvars: its constants come first among the inputs. */
-export function stage(f: (...xs: NDArray[]) => NDArray[], avals: ShapedArray[]): { jaxpr: Jaxpr; consts: NDArray[] } {
-  const c = traceToJaxpr(f, avals);
-  return { jaxpr: new Jaxpr([], [...c.jaxpr.constvars, ...c.jaxpr.invars], c.jaxpr.eqns, c.jaxpr.outvars), consts: [...c.consts] };
-}
-
-/** Stages `f` with no free constants: any it has are evaluated and inlined as inputs is not
- * possible, so they are returned for the caller to pass. */
-export const run = (j: Jaxpr, args: NDArray[]): NDArray[] => evalJaxpr(j, [], args);
+export { run, stage } from "../staging";
+import { run, stage } from "../staging";
 
 /**
  * jvp of a jaxpr for the tangent pattern `nzIn`: a program taking primals ++ nonzero

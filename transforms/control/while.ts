@@ -48,7 +48,7 @@ export const whilePrim: Primitive<WhileParams> = definePrimitive<WhileParams>("w
     const bc = primals.slice(ncc, ncc + nbc), carry = primals.slice(ncc + nbc);
     const tb = tangents.slice(ncc, ncc + nbc).filter((_, i) => nzB[i]) as NDArray[];
     const tk = tangents.slice(ncc + nbc).map((t, i) => (t instanceof Zero ? zeros(t.aval) : t)).filter((_, i) => nzCarry[i]);
-    const nJ = J!.consts.length, ntk = tk.length, nk = carry.length;
+    const nJ = J!.consts.length, nk = carry.length;
     const newBody = stage((...xs) => {
       const jc = xs.slice(0, nJ), b = xs.slice(nJ, nJ + nbc), t = xs.slice(nJ + nbc, nJ + nbc + tb.length);
       const k = xs.slice(nJ + nbc + tb.length, nJ + nbc + tb.length + nk), kt = xs.slice(nJ + nbc + tb.length + nk);
