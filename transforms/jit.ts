@@ -34,7 +34,7 @@ export const pjit: Primitive<PjitParams> = definePrimitive<PjitParams>("pjit", {
 
 export interface JitOpts { staticArgnums?: number | readonly number[]; donateArgnums?: number | readonly number[]; cacheSize?: number }
 
-interface Entry { jaxpr: Jaxpr; consts: NDArray[]; outTree: tree.TreeDef }
+interface Entry { jaxpr: Jaxpr; consts: NDArray[]; outTree: tree.TreeDef; inTree: tree.TreeDef }
 
 /** Counters for tests and benchmarks: how often jit traced versus hit its cache. */
 export const jitStats = { traces: 0, hits: 0 };
@@ -71,7 +71,10 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOpts = {})
     const arrs = leafArrays("jit", leaves);
     const avals = arrs.map((a) => leafAval("jit", a));
     const key = `${inTree}|${avals.map((a) => `${a.str()}${a.weakType ? "w" : ""}`).join(",")}|${statics.map((i) => staticKey(args[i])).join(",")}`;
+    // The printed treedef is only a hash: static aux data (functions, class identity) may
+    // print alike, so a hit must also have an equal TreeDef.
     let entry = cache.get(key);
+    if (entry && !entry.inTree.equals(inTree)) entry = undefined;
     if (entry) {
       jitStats.hits++;
       cache.delete(key); cache.set(key, entry);   // LRU order
@@ -87,7 +90,7 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOpts = {})
         outTree = td;
         return leafArrays("jit", ol);
       }, avals, true);
-      entry = { ...staged, outTree: outTree! };
+      entry = { ...staged, outTree: outTree!, inTree };
       // Programs that close over another transform's tracers are valid for this call only.
       if (staged.consts.every((c) => c instanceof ConcreteArray)) {
         cache.set(key, entry);

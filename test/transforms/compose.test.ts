@@ -1,6 +1,6 @@
 // vmap, jit, jacobians, custom rules and checkpoint, alone and composed.
 import { describe, expect, it } from "vitest";
-import { checkJaxpr, checkpoint, customJvp, customVjp, grad, hessian, jacfwd, jacrev, jit, jvp, makeJaxpr, nnFunctions, np, vjp, vmap, type NDArray } from "graft";
+import { checkJaxpr, checkpoint, customJvp, customVjp, grad, hessian, jacfwd, jacrev, jit, jvp, makeJaxpr, nnFunctions, np, tree, vjp, vmap, type NDArray } from "graft";
 import { jitStats } from "../../transforms/jit";
 
 const f64 = (v: number | number[] | number[][]) => np.array(v, { dtype: "float64" });
@@ -134,5 +134,16 @@ describe("checkpoint", () => {
     const [, plainBack] = vjp((v: NDArray) => np.sum(np.sin(np.sin(v))), x);
     expect(makeJaxpr(plainBack)(f64(1)).toString()).not.toContain("sin");  // stored residuals instead
     expect(sinCalls).toBeGreaterThan(0);
+  });
+});
+
+describe("jit cache keys", () => {
+  it("distinguishes static data that prints alike (e.g. functions in registered nodes)", () => {
+    class Act { constructor(readonly w: NDArray, readonly fn: (x: NDArray) => NDArray) {} }
+    tree.registerNode(Act, (a: Act) => [[a.w], a.fn], (fn: unknown, [w]: unknown[]) => new Act(w as NDArray, fn as (x: NDArray) => NDArray));
+    const f = jit((a: Act, x: NDArray) => a.fn(x.mul(a.w)));
+    const x = f64([1, -2]);
+    expect(f(new Act(f64(1), np.abs), x).js()).toEqual([1, 2]);
+    expect(f(new Act(f64(1), np.negative), x).js()).toEqual([-1, 2]);
   });
 });
