@@ -416,4 +416,38 @@ export function allLeaves(xs: Iterable<unknown>, opts: TreeOptions = {}): boolea
  * @example
  * tree.map((x: number) => x * 2, [1, { a: 2 }]); // [2, { a: 4 }]
  */
-export const tree = { map, leaves, flatten, unflatten, structure, registerNode, reduce, allLeaves, TreeDef } as const;
+// Out-of-place surgery, as Equinox's `tree_at` (equinox/_tree.py).
+/**
+ * Returns a copy of `t` in which the node selected by `where(t)` (a leaf such as an array,
+ * or a whole subtree such as a nested module) is replaced by `value`. The node is found by
+ * identity while the tree is rebuilt; an object reachable at several places is replaced at
+ * all of them. Primitive leaves (numbers, strings) must be unique in the tree to be selected.
+ * Static fields of modules are not pytree nodes and cannot be selected.
+ * @example
+ * const m2 = tree.at((m) => m.weight, linear, np.zeros([3, 2]));
+ */
+export function at<T>(where: (t: T) => unknown, t: T, value: unknown): T {
+  const target = where(t);
+  let hits = 0;
+  const [leaves, def] = flatten(t, {
+    isLeaf: (x) => {
+      if (Object.is(x, target)) {
+        hits++;
+        return true;
+      }
+      return false;
+    },
+  });
+  if (hits === 0) {
+    throw new Error(
+      "tree.at: the node selected by `where` is not a node of the tree " +
+        "(static module fields, null and undefined cannot be selected).",
+    );
+  }
+  if (hits > 1 && (target === null || typeof target !== "object") && typeof target !== "function") {
+    throw new Error(`tree.at: the selected leaf ${String(target)} occurs ${hits} times in the tree; select an object node instead.`);
+  }
+  return unflatten<T>(def, leaves.map((x) => (Object.is(x, target) ? value : x)));
+}
+
+export const tree = { map, leaves, flatten, unflatten, structure, registerNode, reduce, allLeaves, at, TreeDef } as const;

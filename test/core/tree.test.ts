@@ -244,3 +244,13 @@ describe("reduce and allLeaves", () => {
     expect(allLeaves([[1]], { isLeaf: Array.isArray })).toBe(true);
   });
 });
+
+describe("tree.at", () => {
+  it("replaces the selected node out of place", () => {
+    const t = { a: [1, 2], b: { c: 3 } };
+    const t2 = tree.at((x: typeof t) => x.b, t, { c: 4, d: 5 });
+    expect(t2).toEqual({ a: [1, 2], b: { c: 4, d: 5 } });
+    expect(t.b).toEqual({ c: 3 });
+    expect(() => tree.at((x: typeof t) => x.a[0], { a: [1, 1] }, 0)).toThrow(/occurs 2 times/);
+  });
+});
