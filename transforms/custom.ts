@@ -5,38 +5,24 @@
 import type { NDArray } from "../core/array";
 import { msg } from "../core/errors";
 import type { Jaxpr } from "../core/jaxpr";
-import { definePrimitive, type Primitive, type Tangent } from "../core/primitive";
+import type { ShapedArray } from "../core/aval";
+import { definePrimitive, type Primitive, type PrimitiveRules, type Tangent } from "../core/primitive";
 import { instantiate } from "../core/primitives/ops";
 import { batchFirst } from "../core/primitives/batching";
 import { withTrace } from "../core/trace";
-import { evalJaxpr, traceToJaxpr } from "../core/tracing";
 import * as tree from "../core/tree";
 import { leafArrays } from "./util";
 import { vmapFlat } from "./vmap";
-import type { ShapedArray } from "../core/aval";
 
-type FlatRule = (primals: NDArray[], tangents: NDArray[]) => [NDArray[], NDArray[]];
-export interface CustomJvpParams { call: Jaxpr; consts: number; jvp: FlatRule; name: string }
-
-const stageFlat = (f: (...xs: NDArray[]) => NDArray[], avals: ShapedArray[]) => {
-  const c = traceToJaxpr(f, avals);
-  return { jaxpr: c.jaxpr, consts: [...c.consts] };
-};
-const evalClosed = (j: Jaxpr, consts: readonly NDArray[], args: NDArray[]) => evalJaxpr(j, consts, args);
+import { customJvpCall, type CustomJvpParams, evalClosed, type FlatRule, stageFlat } from "../core/custom-jvp";
+export { customJvp, customJvpCall } from "../core/custom-jvp";
 
 /** All operands batched along axis 0 (rules for custom calls keep one simple layout). */
 const allBatched = (args: NDArray[], dims: (number | null)[], size: number) => args.map((a, i) => batchFirst(a, dims[i], size));
 
-export const customJvpCall: Primitive<CustomJvpParams> = definePrimitive<CustomJvpParams>("custom_jvp_call", {
-  abstractEval: (_avals, { call }) => call.outAvals,
-  impl: (args, { call, consts }) => evalClosed(call, args.slice(0, consts), args.slice(consts)),
-  jvp: (primals, tangents, { jvp, consts }) => {
-    const ps = primals.slice(consts);
-    const ts = tangents.slice(consts).map((t) => instantiate(t));
-    const [outs, touts] = jvp(ps, ts);
-    return [outs, touts];
-  },
-  batch: (args, dims, params, size) => {
+// vmap of a customJvp function batches both the function and its rule.
+(customJvpCall.rules as PrimitiveRules<CustomJvpParams>).batch = (args, dims, params, size) => {
+
     const xs = allBatched(args, dims, size);
     const n = xs.length - params.consts;
     const call = stageFlat((...ys) => vmapFlat((...zs) => evalClosed(params.call, zs.slice(0, params.consts), zs.slice(params.consts)), ys,
@@ -48,43 +34,7 @@ export const customJvpCall: Primitive<CustomJvpParams> = definePrimitive<CustomJ
     };
     const outs = customJvpCall.bind([...call.consts, ...xs], { call: call.jaxpr, consts: call.consts.length + params.consts, jvp: jvpB, name: params.name });
     return [outs, outs.map(() => 0)];
-  },
-  partialEval: (trace, args, { call, consts }) => withTrace(trace, () => evalClosed(call, args.slice(0, consts), args.slice(consts))),
-});
-
-/**
- * A function with a custom forward-mode derivative (also used by grad, through
- * linearize). `rule(primals, tangents)` returns `[out, tangentOut]` (pytrees like f's).
- * @example
- * const logExp = customJvp((x) => np.log1p(np.exp(x)));
- * logExp.defjvp(([x], [t]) => [logExp(x), t.mul(nnFunctions.sigmoid(x))]);
- */
-export function customJvp<F extends (...args: any[]) => any>(f: F): F & { defjvp(rule: (primals: any[], tangents: any[]) => [any, any]): F } {
-  let rule: ((primals: any[], tangents: any[]) => [any, any]) | undefined;
-  const name = f.name || "fn";
-  const wrapped = ((...args: unknown[]) => {
-    if (!rule) throw new TypeError(msg("customJvp", "define the rule with .defjvp(rule) before calling the function", name));
-    const [leaves, inTree] = tree.flatten(args);
-    const xs = leafArrays("customJvp", leaves);
-    let outTree: tree.TreeDef | undefined;
-    const call = stageFlat((...ys) => {
-      const [ol, td] = tree.flatten(f(...(tree.unflatten(inTree, ys) as unknown[])));
-      outTree = td;
-      return leafArrays("customJvp", ol);
-    }, xs.map((x) => x.aval));
-    const r = rule;
-    const flatRule: FlatRule = (ps, ts) => {
-      const [o, t] = r(tree.unflatten(inTree, ps) as unknown[], tree.unflatten(inTree, ts) as unknown[]);
-      const ol = leafArrays("customJvp", tree.leaves(o)), tl = leafArrays("customJvp", tree.leaves(t));
-      if (ol.length !== tl.length) throw new TypeError(msg("customJvp", "the rule must return [out, tangentOut] with matching structures", `${ol.length} and ${tl.length} leaves`));
-      return [ol, tl.map((tt, i) => (tt.dtype === ol[i].dtype ? tt : tt.astype(ol[i].dtype)))];
-    };
-    const outs = customJvpCall.bind([...call.consts, ...xs], { call: call.jaxpr, consts: call.consts.length, jvp: flatRule, name });
-    return tree.unflatten(outTree!, outs);
-  }) as F & { defjvp(rule: (primals: any[], tangents: any[]) => [any, any]): F };
-  wrapped.defjvp = (r) => { rule = r; return wrapped; };
-  return wrapped;
-}
+  };
 
 // ---------------------------------------------------------------- custom_vjp
 
