@@ -30,14 +30,14 @@ export const evalClosed = (j: Jaxpr, consts: readonly NDArray[], args: NDArray[]
 
 export const customJvpCall: Primitive<CustomJvpParams> = definePrimitive<CustomJvpParams>("custom_jvp_call", {
   abstractEval: (_avals, { call }) => call.outAvals,
-  impl: (args, { call, consts }) => evalClosed(call, args.slice(0, consts), args.slice(consts)),
+  impl: (args, { call }) => evalClosed(call, args.slice(0, call.constvars.length), args.slice(call.constvars.length)),
   jvp: (primals, tangents, { jvp, consts }) => {
     const ps = primals.slice(consts);
     const ts = tangents.slice(consts).map((t) => instantiate(t));
     const [outs, touts] = jvp(ps, ts);
     return [outs, touts];
   },
-  partialEval: (trace, args, { call, consts }) => withTrace(trace, () => evalClosed(call, args.slice(0, consts), args.slice(consts))),
+  partialEval: (trace, args, { call }) => withTrace(trace, () => evalClosed(call, args.slice(0, call.constvars.length), args.slice(call.constvars.length))),
 });
 
 /**

@@ -25,7 +25,7 @@ const allBatched = (args: NDArray[], dims: (number | null)[], size: number) => a
 
     const xs = allBatched(args, dims, size);
     const n = xs.length - params.consts;
-    const call = stageFlat((...ys) => vmapFlat((...zs) => evalClosed(params.call, zs.slice(0, params.consts), zs.slice(params.consts)), ys,
+    const call = stageFlat((...ys) => vmapFlat((...zs) => evalClosed(params.call, zs.slice(0, params.call.constvars.length), zs.slice(params.call.constvars.length)), ys,
       ys.map(() => 0), size, (td) => new Array(td.numLeaves).fill(0)).outs, xs.map((x) => x.aval));
     const jvpB: FlatRule = (ps, ts) => {
       const outs = vmapFlat((...zs) => { const [o, t] = params.jvp(zs.slice(0, n), zs.slice(n)); return [...o, ...t]; },
@@ -58,7 +58,7 @@ export const customLin: Primitive<CustomLinParams> = definePrimitive<CustomLinPa
 
 export const customVjpCall: Primitive<CustomVjpParams> = definePrimitive<CustomVjpParams>("custom_vjp_call", {
   abstractEval: (_avals, { call }) => call.outAvals,
-  impl: (args, { call, consts }) => evalClosed(call, args.slice(0, consts), args.slice(consts)),
+  impl: (args, { call }) => evalClosed(call, args.slice(0, call.constvars.length), args.slice(call.constvars.length)),
   jvp: (primals, tangents, { fwd, bwd, consts, name }) => {
     const ps = primals.slice(consts);
     const [outs, res] = fwd(ps);
@@ -69,7 +69,7 @@ export const customVjpCall: Primitive<CustomVjpParams> = definePrimitive<CustomV
   batch: (args, dims, params, size) => {
     const xs = allBatched(args, dims, size);
     const c = params.consts;
-    const call = stageFlat((...ys) => vmapFlat((...zs) => evalClosed(params.call, zs.slice(0, c), zs.slice(c)), ys,
+    const call = stageFlat((...ys) => vmapFlat((...zs) => evalClosed(params.call, zs.slice(0, params.call.constvars.length), zs.slice(params.call.constvars.length)), ys,
       ys.map(() => 0), size, (td) => new Array(td.numLeaves).fill(0)).outs, xs.map((x) => x.aval));
     const all0 = (td: tree.TreeDef) => new Array(td.numLeaves).fill(0);
     let nOut = 0;
@@ -82,7 +82,7 @@ export const customVjpCall: Primitive<CustomVjpParams> = definePrimitive<CustomV
     const outs = customVjpCall.bind([...call.consts, ...xs], { call: call.jaxpr, consts: call.consts.length + c, fwd: fwdB, bwd: bwdB, name: params.name });
     return [outs, outs.map(() => 0)];
   },
-  partialEval: (trace, args, { call, consts }) => withTrace(trace, () => evalClosed(call, args.slice(0, consts), args.slice(consts))),
+  partialEval: (trace, args, { call }) => withTrace(trace, () => evalClosed(call, args.slice(0, call.constvars.length), args.slice(call.constvars.length))),
 });
 
 /**

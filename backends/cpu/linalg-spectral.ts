@@ -238,8 +238,11 @@ export function svd(A: Float64Array, m: number, n: number, full: boolean, comput
   order.forEach((src, dst) => { s[dst] = norms[src]; });
   if (!computeUv) return { s, u: null, vt: null };
   // "Long" vectors (length c): normalized rows of B; "short" vectors (length r): rows of Jt.
+  // Singular values at rounding level of s_max carry no direction (A v / s is noise there):
+  // their vectors come from the orthogonal complement, so U stays orthonormal as LAPACK's.
+  const negligible = Math.max(TINY, (k ? s[0] : 0) * c * 2.220446049250313e-16);
   let nonzero = 0;
-  while (nonzero < k && s[nonzero] > TINY) nonzero++;
+  while (nonzero < k && s[nonzero] > negligible) nonzero++;
   const longCount = full ? c : k;
   const long = new Float64Array(longCount * c);
   for (let j = 0; j < nonzero; j++) {

@@ -11,10 +11,11 @@ import { prims } from "../primitives";
 import { diagPart, eyeOf, mT } from "../primitives/linalg";
 import { broadcastShapes } from "../shape";
 import { arange } from "./creation";
-import { abs, add, divide, equal, greater, greaterEqual, log, multiply, notEqual, power, sign, sqrt, square, subtract, where } from "./elementwise";
+import { customJvp } from "../custom-jvp";
+import { abs, add, divide, equal, greater, greaterEqual, lessEqual, log, multiply, negative, notEqual, power, sign, sqrt, square, subtract, where } from "./elementwise";
 import { matmul } from "./products";
-import { max, min, prod, sum } from "./reductions";
-import { expandDims, moveaxis, reshape as npReshape, squeeze } from "./shapes";
+import { cumprod, max, min, prod, sum } from "./reductions";
+import { concatenate, expandDims, flip, moveaxis, reshape as npReshape, squeeze } from "./shapes";
 import { asArray, astype, broadcastTo, promote, scalarArray, toFloat } from "./util";
 
 type Pair = [NDArray, NDArray];
@@ -190,10 +191,46 @@ export function inv(a: Operand): NDArray {
  */
 export function det(a: Operand): NDArray {
   const A = floatArray("det", a);
-  requireSquare("det", A);
+  const n = requireSquare("det", A);
+  return n === 0 ? detLu(A) : detWithRule(A);
+}
+
+function detLu(A: NDArray): NDArray {
   const [lu, piv] = prims.lu.bind([A], {});
   return multiply(pivotSign(piv, A.dtype), prod(diagPart(lu), -1));
 }
+
+/**
+ * det with JAX's derivative d det = tr(adj(A) dA), finite at singular A (JAX computes the
+ * adjugate by a cofactor solve). Here: det · tr(A⁻¹ dA) where A is well conditioned, and the
+ * SVD adjugate adj(A) = det(U) det(V) V diag(Π_{j≠i} s_j) Uᵀ where it is not. Each branch
+ * gets a harmless input where it is not taken, so neither leaks NaN into derivatives.
+ */
+const detWithRule = customJvp((A: NDArray) => detLu(A));
+detWithRule.defjvp(([A]: NDArray[], [dA]: NDArray[]) => {
+  const y = detWithRule(A);
+  const n = A.shape[A.ndim - 1];
+  const [lu] = prims.lu.bind([A], {});
+  const d = abs(diagPart(lu));
+  const singular = lessEqual(min(d, -1), multiply(max(d, -1), n * epsOf(A)));       // [...batch]
+  const sing = broadcastTo("det", expandDims(singular, [-1, -2]), A.shape);
+  const eye = eyeOf(A.shape, A.dtype);
+  const Asolve = where(sing, eye, A);
+  const steps = multiply(eye, expandDims(add(arange(n, undefined, 1, { dtype: A.dtype }), 1), -1));
+  const Asvd = where(sing, A, steps);                                                   // distinct singular values 1..n
+  const regular = multiply(detLu(Asolve), trace2(solve(Asolve, dA)));
+  const [u, s, vh] = svd(Asvd, false);
+  // c_i = Π_{j≠i} s_j as the product of exclusive prefix and suffix products.
+  const ones = prims.broadcast_in_dim.bind1([scalarArray(1, A.dtype, false)], { shape: [...s.shape.slice(0, -1), 1], broadcastDimensions: [] });
+  const pre = concatenate([ones, cumprod(s, -1).slice("...", [0, n - 1])], -1);
+  const suf = flip(concatenate([ones, cumprod(flip(s, -1), -1).slice("...", [0, n - 1])], -1), -1);
+  const c = multiply(pre, suf);
+  const sgn = multiply(detLu(u), detLu(vh));
+  const adj = multiply(expandDims(sgn, [-1, -2]), matmul(multiply(mT(vh), expandDims(c, -2)), mT(u)));
+  const cofactor = trace2(matmul(adj, dA));
+  return [y, where(singular, cofactor, regular)];
+});
+const trace2 = (m: NDArray): NDArray => sum(diagPart(m), -1);
 
 /**
  * `[sign, logabsdet]` with det = sign · exp(logabsdet), stable where det over/underflows.
@@ -387,6 +424,23 @@ export function pinv(a: Operand, rcond: number | null = null): NDArray {
   const [m, n] = A.shape.slice(-2);
   if (m === 0 || n === 0) return prims.broadcast_in_dim.bind1([scalarArray(0, A.dtype, false)], { shape: [...lead(A), n, m], broadcastDimensions: [] });
   const rc = rcond ?? 10 * Math.max(m, n) * epsOf(A);
+  // JAX's custom rule: differentiating through the SVD would give NaN wherever singular
+  // values repeat (e.g. orthogonal A), while the pseudo-inverse is smooth there.
+  const f = customJvp((X: NDArray) => pinvSvd(X, rc));
+  f.defjvp(([X]: NDArray[], [dX]: NDArray[]) => {
+    const P = f(X);
+    const dXt = mT(dX), Pt = mT(P);
+    const In = eyeOf([...lead(X), n, n], X.dtype), Im = eyeOf([...lead(X), m, m], X.dtype);
+    // dP = -P dX P + (I - P X) dXᵀ Pᵀ P + P Pᵀ dXᵀ (I - X P)
+    const t1 = negative(matmul(matmul(P, dX), P));
+    const t2 = matmul(matmul(matmul(subtract(In, matmul(P, X)), dXt), Pt), P);
+    const t3 = matmul(matmul(matmul(P, Pt), dXt), subtract(Im, matmul(X, P)));
+    return [P, add(add(t1, t2), t3)];
+  });
+  return f(A);
+}
+
+function pinvSvd(A: NDArray, rc: number): NDArray {
   const [u, s, vh] = svd(A, false);
   const cutoff = multiply(s.slice("...", [0, 1]), rc);
   const sSafe = where(greater(s, cutoff), s, Infinity);
