@@ -219,12 +219,8 @@ function checkTrailing(op: string, x: NDArray, shape: number[]): number[] {
   return shape.map((_, i) => x.ndim - shape.length + i);
 }
 
-/**
- * Layer normalisation over the trailing axes `shape`: (x - mean) / sqrt(var + eps) * weight +
- * bias (biased variance, as PyTorch/Equinox). weight = 1, bias = 0 initially.
- * @example new nn.LayerNorm({ shape: 8 }).forward(x)
- */
-export class LayerNorm extends Module {
+/** Shared fields of the normalisations: trailing `shape`, eps, and an optional affine map. */
+abstract class AffineNorm extends Module {
   readonly weight: NDArray | null;
   readonly bias: NDArray | null;
   readonly shape: number[];
@@ -232,9 +228,9 @@ export class LayerNorm extends Module {
   readonly useWeight: boolean;
   readonly useBias: boolean;
 
-  constructor(opts: { shape: number | readonly number[]; eps?: number; useWeight?: boolean; useBias?: boolean; dtype?: "float32" | "float64" }) {
+  constructor(op: string, opts: NormOpts) {
     super();
-    this.shape = normShape("nn.LayerNorm", opts.shape);
+    this.shape = normShape(op, opts.shape);
     this.eps = opts.eps ?? 1e-5;
     this.useWeight = opts.useWeight ?? true;
     this.useBias = opts.useBias ?? true;
@@ -243,15 +239,29 @@ export class LayerNorm extends Module {
     this.bias = this.useBias ? np.zeros(this.shape, { dtype }) : null;
   }
 
+  protected affine(y: NDArray): NDArray {
+    if (this.weight !== null) y = y.mul(this.weight);
+    if (this.bias !== null) y = y.add(this.bias);
+    return y;
+  }
+}
+
+type NormOpts = { shape: number | readonly number[]; eps?: number; useWeight?: boolean; useBias?: boolean; dtype?: "float32" | "float64" };
+
+/**
+ * Layer normalisation over the trailing axes `shape`: (x - mean) / sqrt(var + eps) * weight +
+ * bias (biased variance, as PyTorch/Equinox). weight = 1, bias = 0 initially.
+ * @example new nn.LayerNorm({ shape: 8 }).forward(x)
+ */
+export class LayerNorm extends AffineNorm {
+  constructor(opts: NormOpts) { super("nn.LayerNorm", opts); }
+
   forward(x: NDArray): NDArray {
     const axes = checkTrailing("nn.LayerNorm", x, this.shape);
     const mean = np.mean(x, axes, { keepdims: true });
     const xc = x.sub(mean);
     const variance = np.mean(np.square(xc), axes, { keepdims: true });
-    let y = xc.mul(np.reciprocal(np.sqrt(variance.add(this.eps))));
-    if (this.weight !== null) y = y.mul(this.weight);
-    if (this.bias !== null) y = y.add(this.bias);
-    return y;
+    return this.affine(xc.mul(np.reciprocal(np.sqrt(variance.add(this.eps)))));
   }
 }
 
@@ -259,32 +269,13 @@ export class LayerNorm extends Module {
  * RMS normalisation over the trailing axes `shape`: x / sqrt(mean(x²) + eps) * weight + bias
  * (Equinox's RMSNorm; PyTorch's nn.RMSNorm has no bias). weight = 1, bias = 0 initially.
  */
-export class RMSNorm extends Module {
-  readonly weight: NDArray | null;
-  readonly bias: NDArray | null;
-  readonly shape: number[];
-  readonly eps: number;
-  readonly useWeight: boolean;
-  readonly useBias: boolean;
-
-  constructor(opts: { shape: number | readonly number[]; eps?: number; useWeight?: boolean; useBias?: boolean; dtype?: "float32" | "float64" }) {
-    super();
-    this.shape = normShape("nn.RMSNorm", opts.shape);
-    this.eps = opts.eps ?? 1e-5;
-    this.useWeight = opts.useWeight ?? true;
-    this.useBias = opts.useBias ?? true;
-    const dtype = opts.dtype ?? "float32";
-    this.weight = this.useWeight ? np.ones(this.shape, { dtype }) : null;
-    this.bias = this.useBias ? np.zeros(this.shape, { dtype }) : null;
-  }
+export class RMSNorm extends AffineNorm {
+  constructor(opts: NormOpts) { super("nn.RMSNorm", opts); }
 
   forward(x: NDArray): NDArray {
     const axes = checkTrailing("nn.RMSNorm", x, this.shape);
     const ms = np.mean(np.square(x), axes, { keepdims: true });
-    let y = x.mul(np.reciprocal(np.sqrt(ms.add(this.eps))));
-    if (this.weight !== null) y = y.mul(this.weight);
-    if (this.bias !== null) y = y.add(this.bias);
-    return y;
+    return this.affine(x.mul(np.reciprocal(np.sqrt(ms.add(this.eps)))));
   }
 }
 

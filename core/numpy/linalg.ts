@@ -28,7 +28,7 @@ const epsOf = (x: NDArray): number => EPS[x.dtype] ?? 2 ** -23;
 
 function requireReal(op: string, xs: NDArray[]): void {
   if (xs.some((x) => isComplex(x.dtype))) {
-    throw new DTypeError(msg(op, "requires real inputs (complex np.linalg is not implemented yet)", avalsStr(xs.map((x) => x.aval))));
+    throw new DTypeError(msg(op, "requires real inputs (complex inputs are not supported by np.linalg yet)", avalsStr(xs.map((x) => x.aval))));
   }
 }
 /** The operand as a float array (ints and bools become the default float dtype). */

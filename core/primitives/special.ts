@@ -45,7 +45,7 @@ export const randomGammaGrad = binaryFloat("random_gamma_grad", {
   jvp: (xs, ts) => {
     if (ts.some((t) => !(t instanceof Zero))) {
       throw new TypeError("random_gamma_grad: second derivatives of gamma, beta and dirichlet samples with respect to their " +
-        "shape parameters are not implemented (as in JAX); differentiate once, or use the samples' values instead.");
+        "shape parameters are not supported (as in JAX); differentiate once, or use the samples' values instead.");
     }
     const [y] = randomGammaGrad.bind(xs, {});
     return [[y], [new Zero(y.aval)]];
