@@ -10,7 +10,7 @@ import { asArray } from "./numpy/util";
 import { definePrimitive, type Primitive } from "./primitive";
 import { instantiate } from "./primitives/ops";
 import { withTrace } from "./trace";
-import { evalJaxpr, traceToJaxpr } from "./tracing";
+import { evalJaxpr, traceToJaxpr, traceTree } from "./tracing";
 import * as tree from "./tree";
 
 const leafArrays = (op: string, leaves: unknown[]): NDArray[] => leaves.map((x) => {
@@ -54,12 +54,8 @@ export function customJvp<F extends (...args: any[]) => any>(f: F): F & { defjvp
     if (!rule) throw new TypeError(msg("customJvp", "define the rule with .defjvp(rule) before calling the function", name));
     const [leaves, inTree] = tree.flatten(args);
     const xs = leafArrays("customJvp", leaves);
-    let outTree: tree.TreeDef | undefined;
-    const call = stageFlat((...ys) => {
-      const [ol, td] = tree.flatten(f(...(tree.unflatten(inTree, ys) as unknown[])));
-      outTree = td;
-      return leafArrays("customJvp", ol);
-    }, xs.map((x) => x.aval));
+    const { closedJaxpr, outTree } = traceTree("customJvp", f, inTree, xs.map((x) => x.aval));
+    const call = { jaxpr: closedJaxpr.jaxpr, consts: [...closedJaxpr.consts] };
     const r = rule;
     const flatRule: FlatRule = (ps, ts) => {
       const [o, t] = r(tree.unflatten(inTree, ps) as unknown[], tree.unflatten(inTree, ts) as unknown[]);

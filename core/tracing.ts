@@ -102,7 +102,12 @@ export interface TracedFunction {
 
 function traceFlat(op: string, f: (...args: any[]) => any, args: unknown[]): TracedFunction {
   const [leaves, inTree] = tree.flatten(args);
-  const inAvals = leaves.map((x) => leafAval(op, x));
+  return traceTree(op, f, inTree, leaves.map((x) => leafAval(op, x)));
+}
+
+/** Traces `f` (a function of pytree arguments with structure `inTree` and flat leaf avals)
+ * into a closed jaxpr, recording the structure of its output. */
+export function traceTree(op: string, f: (...args: any[]) => any, inTree: tree.TreeDef, inAvals: ShapedArray[]): TracedFunction {
   let outTree: tree.TreeDef | undefined;
   const closedJaxpr = traceToJaxpr((...flat) => {
     const out = f(...(tree.unflatten(inTree, flat) as unknown[]));

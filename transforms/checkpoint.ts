@@ -10,7 +10,7 @@ import { evalJaxpr } from "../core/tracing";
 import * as tree from "../core/tree";
 import { backwardPass, linearizeFlat } from "./linearize";
 import { dce } from "./passes/simplify";
-import { jvpOfCall, stage, vmapOfCall } from "./staging";
+import { jvpOfCall, stageTree, vmapOfCall } from "./staging";
 import { leafArrays } from "./util";
 
 export interface CheckpointParams { jaxpr: Jaxpr; name: string }
@@ -67,12 +67,7 @@ export function checkpoint<F extends (...args: any[]) => any>(f: F): F {
   return ((...args: unknown[]) => {
     const [leaves, inTree] = tree.flatten(args);
     const xs = leafArrays("checkpoint", leaves);
-    let outTree: tree.TreeDef | undefined;
-    const staged = stage((...ys) => {
-      const [ol, td] = tree.flatten(f(...(tree.unflatten(inTree, ys) as unknown[])));
-      outTree = td;
-      return leafArrays("checkpoint", ol);
-    }, xs.map((x) => x.aval));
+    const { staged, outTree } = stageTree("checkpoint", f, inTree, xs.map((x) => x.aval));
     const outs = checkpointPrim.bind([...staged.consts, ...xs], { jaxpr: staged.jaxpr, name });
     return tree.unflatten(outTree!, outs);
   }) as F;

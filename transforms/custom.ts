@@ -10,6 +10,7 @@ import { definePrimitive, type Primitive, type PrimitiveRules, type Tangent } fr
 import { instantiate } from "../core/primitives/ops";
 import { batchFirst } from "../core/primitives/batching";
 import { withTrace } from "../core/trace";
+import { traceTree } from "../core/tracing";
 import * as tree from "../core/tree";
 import { leafArrays } from "./util";
 import { vmapFlat } from "./vmap";
@@ -100,12 +101,8 @@ export function customVjp<F extends (...args: any[]) => any>(f: F): F & { defvjp
     if (!fwdU || !bwdU) throw new TypeError(msg("customVjp", "define the rule with .defvjp(fwd, bwd) before calling the function", name));
     const [leaves, inTree] = tree.flatten(args);
     const xs = leafArrays("customVjp", leaves);
-    let outTree: tree.TreeDef | undefined;
-    const call = stageFlat((...ys) => {
-      const [ol, td] = tree.flatten(f(...(tree.unflatten(inTree, ys) as unknown[])));
-      outTree = td;
-      return leafArrays("customVjp", ol);
-    }, xs.map((x) => x.aval));
+    const { closedJaxpr, outTree } = traceTree("customVjp", f, inTree, xs.map((x) => x.aval));
+    const call = { jaxpr: closedJaxpr.jaxpr, consts: [...closedJaxpr.consts] };
     const fwd = fwdU, bwd = bwdU;
     let resTree: tree.TreeDef | undefined;
     const fwdFlat: FlatFwd = (ps) => {

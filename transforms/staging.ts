@@ -6,7 +6,8 @@ import type { ShapedArray } from "../core/aval";
 import { Jaxpr } from "../core/jaxpr";
 import { type Tangent, Zero } from "../core/primitive";
 import { instantiate } from "../core/primitives/ops";
-import { evalJaxpr, traceToJaxpr } from "../core/tracing";
+import { evalJaxpr, traceToJaxpr, traceTree } from "../core/tracing";
+import type { TreeDef } from "../core/tree";
 import { jvpFlat } from "./jvp";
 import { type Program, simplify } from "./passes/simplify";
 import { vmapFlat } from "./vmap";
@@ -19,9 +20,19 @@ export function stage(f: (...xs: NDArray[]) => NDArray[], avals: ShapedArray[], 
   const closed = traceToJaxpr(f, avals);
   let p: Program = { jaxpr: closed.jaxpr, consts: [...closed.consts] };
   if (passes) p = simplify(p);
-  const j = p.jaxpr;
-  return { jaxpr: new Jaxpr([], [...j.constvars, ...j.invars], j.eqns, j.outvars), consts: p.consts };
+  return open(p);
 }
+
+/** `stage` for a function of pytree arguments: also returns its output's structure. */
+export function stageTree(op: string, f: (...args: any[]) => any, inTree: TreeDef, avals: ShapedArray[], passes = false): { staged: Staged; outTree: TreeDef } {
+  const { closedJaxpr, outTree } = traceTree(op, f, inTree, avals);
+  let p: Program = { jaxpr: closedJaxpr.jaxpr, consts: [...closedJaxpr.consts] };
+  if (passes) p = simplify(p);
+  return { staged: open(p), outTree };
+}
+
+const open = (p: Program): Staged =>
+  ({ jaxpr: new Jaxpr([], [...p.jaxpr.constvars, ...p.jaxpr.invars], p.jaxpr.eqns, p.jaxpr.outvars), consts: p.consts });
 
 export const run = (j: Jaxpr, args: NDArray[]): NDArray[] => evalJaxpr(j, [], args);
 

@@ -11,21 +11,14 @@ import * as tree from "../../core/tree";
 import { leafArrays } from "../util";
 import { clampIndex, condPrim } from "./cond";
 import { scanPrim } from "./scan";
-import { unifyBranches } from "../staging";
+import { stageTree, unifyBranches } from "../staging";
 import { stage } from "./util";
 import { whilePrim } from "./while";
 
-/** Stages a pytree function of pytree arguments; returns the jaxpr (consts leading) and output tree. */
-function stageTree(op: string, f: (...args: any[]) => any, argTrees: unknown[], avals: ShapedArray[], inTree: tree.TreeDef) {
-  let outTree: tree.TreeDef | undefined;
-  const s = stage((...xs) => {
-    const out = f(...(tree.unflatten(inTree, xs) as unknown[]));
-    const [l, td] = tree.flatten(out);
-    outTree = td;
-    return leafArrays(op, l);
-  }, avals);
-  void argTrees;
-  return { ...s, outTree: outTree! };
+/** Stages a pytree function; returns the jaxpr (consts leading), consts and output tree. */
+function stageFn(op: string, f: (...args: any[]) => any, inTree: tree.TreeDef, avals: ShapedArray[]) {
+  const { staged, outTree } = stageTree(op, f, inTree, avals);
+  return { ...staged, outTree };
 }
 
 const flat = (op: string, x: unknown): [NDArray[], tree.TreeDef] => {
@@ -42,7 +35,7 @@ export function switch_(index: NDArray | number, branches: ((...ops: any[]) => a
   const [ops, inTree] = flat("switch", operands);
   const idx = clampIndex(convert(asArray(index), "int32"), branches.length);
   if (idx.ndim !== 0) throw new TypeError(msg("switch", "the index must be a scalar", idx.aval.str()));
-  const staged = branches.map((b) => stageTree("switch", b, operands, ops.map((o) => o.aval), inTree));
+  const staged = branches.map((b) => stageFn("switch", b, inTree, ops.map((o) => o.aval)));
   const t0 = staged[0].outTree;
   staged.forEach((s, k) => {
     if (!s.outTree.equals(t0)) throw new TypeError(msg("switch", "all branches must return the same pytree structure", `${t0} and ${s.outTree} (branch ${k})`));
@@ -69,11 +62,11 @@ export function cond(pred: NDArray | boolean | number, trueFn: (...ops: any[]) =
 export function whileLoop(condFn: (carry: any) => any, bodyFn: (carry: any) => any, init: unknown): any {
   const [carry, td] = flat("whileLoop", init);
   let avals = carry.map((c) => c.aval);
-  let b = stageTree("whileLoop", bodyFn, [init], avals, tree.structure([init]));
+  let b = stageFn("whileLoop", bodyFn, tree.structure([init]), avals);
   if (!b.outTree.equals(td)) throw new TypeError(msg("whileLoop", "bodyFn must return the structure of init", `${b.outTree} for ${td}`));
   const fixed = fixCarryTypes("whileLoop", avals, b.jaxpr.outAvals);
-  if (fixed) { avals = fixed; b = stageTree("whileLoop", bodyFn, [init], avals, tree.structure([init])); }
-  const c = stageTree("whileLoop", condFn, [init], avals, tree.structure([init]));
+  if (fixed) { avals = fixed; b = stageFn("whileLoop", bodyFn, tree.structure([init]), avals); }
+  const c = stageFn("whileLoop", condFn, tree.structure([init]), avals);
   const cast = carry.map((x, i) => (x.dtype === avals[i].dtype ? x : convert(x, avals[i].dtype)));
   const outs = whilePrim.bind([...c.consts, ...b.consts, ...cast], { cond: c.jaxpr, body: b.jaxpr, condConsts: c.consts.length, bodyConsts: b.consts.length });
   return tree.unflatten(td, outs);

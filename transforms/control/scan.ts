@@ -13,7 +13,7 @@ import { batchFirst, moveAxis } from "../../core/primitives/batching";
 import { withTrace } from "../../core/trace";
 import { partialEvalJaxpr } from "../partial-eval";
 import { vmapFlat } from "../vmap";
-import { indexAxis0, jvpJaxpr, run, stack0, stage, transposeJaxpr } from "./util";
+import { carryFixpoint, indexAxis0, jvpJaxpr, run, stack0, stage, transposeJaxpr } from "./util";
 
 export interface ScanParams { jaxpr: Jaxpr; numConsts: number; numCarry: number; length: number; reverse: boolean }
 
@@ -52,20 +52,16 @@ export const scanPrim: Primitive<ScanParams> = definePrimitive<ScanParams>("scan
     const nz = tangents.map((t) => !(t instanceof Zero));
     const [nzC, nzInit, nzX] = split3(nz, nc, nk);
     // The carry's tangent pattern must be a fixed point of the body.
-    let nzCarry = nzInit.slice();
-    let J: ReturnType<typeof jvpJaxpr>;
-    for (;;) {
-      J = jvpJaxpr(jaxpr, [...nzC, ...nzCarry, ...nzX], [...nzCarry, ...jaxpr.outvars.slice(nk).map(() => true)]);
-      const out = J.nzOut.slice(0, nk);
-      if (out.every((o, i) => !o || nzCarry[i])) break;
-      nzCarry = nzCarry.map((c, i) => c || out[i]);
-    }
+    const [J, nzCarry] = carryFixpoint(nzInit, (nzK) => {
+      const r = jvpJaxpr(jaxpr, [...nzC, ...nzK, ...nzX], [...nzK, ...jaxpr.outvars.slice(nk).map(() => true)]);
+      return [r, r.nzOut.slice(0, nk)];
+    });
     const [pc, pk, px] = split3(primals, nc, nk);
     const tin = tangents.map((t, i) => (t instanceof Zero ? zeros(t.aval) : t));
     const [tc, tk, tx] = split3(tin, nc, nk);
     const sel = <T>(xs: T[], m: boolean[]) => xs.filter((_, i) => m[i]);
     const ny = jaxpr.outvars.length - nk;
-    const nJc = J!.consts.length, ntc = sel(tc, nzC).length, ntk = sel(tk, nzCarry).length;
+    const nJc = J.consts.length, ntc = sel(tc, nzC).length, ntk = sel(tk, nzCarry).length;
     // Reorder the jvp body (consts', primals, tangents) into scan order.
     const body = stage((...xs) => {
       const [jc, rest1] = [xs.slice(0, nJc), xs.slice(nJc)];
@@ -74,13 +70,13 @@ export const scanPrim: Primitive<ScanParams> = definePrimitive<ScanParams>("scan
       const [kk, ktk] = [rest2.slice(0, nk), rest2.slice(nk, nk + ntk)];
       const rest3 = rest2.slice(nk + ntk);
       const [xx, xtx] = [rest3.slice(0, px.length), rest3.slice(px.length)];
-      const outs = run(J!.jaxpr, [...jc, ...cc, ...kk, ...xx, ...ctc, ...ktk, ...xtx]);
+      const outs = run(J.jaxpr, [...jc, ...cc, ...kk, ...xx, ...ctc, ...ktk, ...xtx]);
       const [carryP, ysP, tans] = [outs.slice(0, nk), outs.slice(nk, nk + ny), outs.slice(nk + ny)];
       return [...carryP, ...tans.slice(0, ntk), ...ysP, ...tans.slice(ntk)];
-    }, [...J!.consts.map((c) => c.aval), ...pc.map((x) => x.aval), ...sel(tc, nzC).map((x) => x.aval),
+    }, [...J.consts.map((c) => c.aval), ...pc.map((x) => x.aval), ...sel(tc, nzC).map((x) => x.aval),
         ...pk.map((x) => x.aval), ...sel(tk, nzCarry).map((x) => x.aval.strong()),
         ...px.map((x) => x.aval.withShape(x.aval.shape.slice(1))), ...sel(tx, nzX).map((x) => x.aval.withShape(x.aval.shape.slice(1)))]);
-    const outs = scanPrim.bind([...body.consts, ...J!.consts, ...pc, ...sel(tc, nzC), ...pk, ...sel(tk, nzCarry), ...px, ...sel(tx, nzX)],
+    const outs = scanPrim.bind([...body.consts, ...J.consts, ...pc, ...sel(tc, nzC), ...pk, ...sel(tk, nzCarry), ...px, ...sel(tx, nzX)],
       { ...p, jaxpr: body.jaxpr, numConsts: body.consts.length + nJc + nc + ntc, numCarry: nk + ntk });
     const carryOut = outs.slice(0, nk), carryT = outs.slice(nk, nk + ntk), ysOut = outs.slice(nk + ntk, nk + ntk + ny), ysT = outs.slice(nk + ntk + ny);
     let k = 0;
@@ -100,32 +96,28 @@ export const scanPrim: Primitive<ScanParams> = definePrimitive<ScanParams>("scan
     const { jaxpr, numConsts: nc, numCarry: nk, length } = p;
     const unknown = args.map((a) => trace.isOwn(a));
     const [uC, uInit, uX] = split3(unknown, nc, nk);
-    let uCarry = uInit.slice();
-    let S: ReturnType<typeof partialEvalJaxpr>;
-    for (;;) {
-      S = partialEvalJaxpr(jaxpr, [...uC, ...uCarry, ...uX], [...uCarry, ...jaxpr.outvars.slice(nk).map(() => false)]);
-      const out = S.unknownOuts.slice(0, nk);
-      if (out.every((o, i) => !o || uCarry[i])) break;
-      uCarry = uCarry.map((c, i) => c || out[i]);
-    }
+    const [S, uCarry] = carryFixpoint(uInit, (uK) => {
+      const r = partialEvalJaxpr(jaxpr, [...uC, ...uK, ...uX], [...uK, ...jaxpr.outvars.slice(nk).map(() => false)]);
+      return [r, r.unknownOuts.slice(0, nk)];
+    });
     const [c, k, x] = split3(args, nc, nk);
     const known = <T>(xs: T[], u: boolean[]) => xs.filter((_, i) => !u[i]);
     const unk = <T>(xs: T[], u: boolean[]) => xs.filter((_, i) => u[i]);
     // Unknown carries start from known values when only later iterations make them unknown.
     const kOuts = withTrace(trace.parent!, () => scanPrim.bind(
-      [...S!.knownConsts, ...known(c, uC), ...known(k, uCarry), ...known(x, uX)],
-      { ...p, jaxpr: S!.known, numConsts: S!.knownConsts.length + known(c, uC).length, numCarry: known(k, uCarry).length }));
+      [...S.knownConsts, ...known(c, uC), ...known(k, uCarry), ...known(x, uX)],
+      { ...p, jaxpr: S.known, numConsts: S.knownConsts.length + known(c, uC).length, numCarry: known(k, uCarry).length }));
     const nkK = known(k, uCarry).length;
-    const uOutsMask = S!.unknownOuts;
+    const uOutsMask = S.unknownOuts;
     const nyK = uOutsMask.slice(nk).filter((u) => !u).length;
     const carryK = kOuts.slice(0, nkK), ysK = kOuts.slice(nkK, nkK + nyK), residuals = kOuts.slice(nkK + nyK);
     // Unknown body: (residuals ++ unknown inputs) -> reorder to scan order with residuals as xs.
-    const nRes = S!.numRes;
+    const nRes = S.numRes;
     const uc = unk(c, uC), ukk = unk(k, uCarry), ux = unk(x, uX);
     const body = stage((...xs) => {
       const cc = xs.slice(0, uc.length), kk = xs.slice(uc.length, uc.length + ukk.length);
       const res = xs.slice(uc.length + ukk.length, uc.length + ukk.length + nRes), xx = xs.slice(uc.length + ukk.length + nRes);
-      return run(S!.unknown, [...res, ...cc, ...kk, ...xx]);
+      return run(S.unknown, [...res, ...cc, ...kk, ...xx]);
     }, [...uc.map((a) => a.aval), ...ukk.map((a) => a.aval.strong()), ...residuals.map((r) => r.aval.withShape(r.aval.shape.slice(1))), ...ux.map((a) => a.aval.withShape(a.aval.shape.slice(1)))]);
     const ukInit = k.filter((_, i) => uCarry[i]);
     const uOuts = trace.processPrimitiveRecord(scanPrim, [...body.consts, ...uc, ...ukInit, ...residuals, ...ux],

@@ -31,6 +31,20 @@ export function jvpJaxpr(j: Jaxpr, nzIn: boolean[], instantiateOut: boolean[]): 
   return { ...staged, nzOut };
 }
 
+/**
+ * A loop carry's per-component flag (nonzero tangent, unknown value) must be a fixed point
+ * of the body: run `attempt` with the current flags, widen them by the carry outputs'
+ * flags, and repeat until nothing changes.
+ */
+export function carryFixpoint<T>(init: boolean[], attempt: (carry: boolean[]) => [T, boolean[]]): [T, boolean[]] {
+  let carry = init.slice();
+  for (;;) {
+    const [res, out] = attempt(carry);
+    if (out.every((o, i) => !o || carry[i])) return [res, carry];
+    carry = carry.map((c, i) => c || out[i]);
+  }
+}
+
 /** Transposes `j` in the inputs marked linear, at the given known inputs (in order). */
 export function transposeJaxpr(j: Jaxpr, linear: boolean[], knownVals: NDArray[], cts: Tangent[]): Tangent[] {
   const view = new Jaxpr(j.invars.filter((_, i) => !linear[i]), j.invars.filter((_, i) => linear[i]), j.eqns, j.outvars);

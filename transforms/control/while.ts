@@ -11,7 +11,7 @@ import { prims } from "../../core/primitives";
 import { batchFirst } from "../../core/primitives/batching";
 import { broadcastInDim, zeros } from "../../core/primitives/ops";
 import { vmapFlat } from "../vmap";
-import { jvpJaxpr, run, stage } from "./util";
+import { carryFixpoint, jvpJaxpr, run, stage } from "./util";
 
 export interface WhileParams { cond: Jaxpr; body: Jaxpr; condConsts: number; bodyConsts: number }
 
@@ -38,24 +38,21 @@ export const whilePrim: Primitive<WhileParams> = definePrimitive<WhileParams>("w
     const { cond, body, condConsts: ncc, bodyConsts: nbc } = p;
     const nz = tangents.map((t) => !(t instanceof Zero));
     const nzB = nz.slice(ncc, ncc + nbc);
-    let nzCarry = nz.slice(ncc + nbc);
-    let J: ReturnType<typeof jvpJaxpr>;
-    for (;;) {
-      J = jvpJaxpr(body, [...nzB, ...nzCarry], nzCarry);
-      if (J.nzOut.every((o, i) => !o || nzCarry[i])) break;
-      nzCarry = nzCarry.map((c, i) => c || J!.nzOut[i]);
-    }
+    const [J, nzCarry] = carryFixpoint(nz.slice(ncc + nbc), (nzK) => {
+      const r = jvpJaxpr(body, [...nzB, ...nzK], nzK);
+      return [r, r.nzOut];
+    });
     const bc = primals.slice(ncc, ncc + nbc), carry = primals.slice(ncc + nbc);
     const tb = tangents.slice(ncc, ncc + nbc).filter((_, i) => nzB[i]) as NDArray[];
     const tk = tangents.slice(ncc + nbc).map((t, i) => (t instanceof Zero ? zeros(t.aval) : t)).filter((_, i) => nzCarry[i]);
-    const nJ = J!.consts.length, nk = carry.length;
+    const nJ = J.consts.length, nk = carry.length;
     const newBody = stage((...xs) => {
       const jc = xs.slice(0, nJ), b = xs.slice(nJ, nJ + nbc), t = xs.slice(nJ + nbc, nJ + nbc + tb.length);
       const k = xs.slice(nJ + nbc + tb.length, nJ + nbc + tb.length + nk), kt = xs.slice(nJ + nbc + tb.length + nk);
-      return run(J!.jaxpr, [...jc, ...b, ...k, ...t, ...kt]);
-    }, [...J!.consts.map((c) => c.aval), ...bc.map((x) => x.aval), ...tb.map((x) => x.aval), ...carry.map((x) => x.aval), ...tk.map((x) => x.aval)]);
+      return run(J.jaxpr, [...jc, ...b, ...k, ...t, ...kt]);
+    }, [...J.consts.map((c) => c.aval), ...bc.map((x) => x.aval), ...tb.map((x) => x.aval), ...carry.map((x) => x.aval), ...tk.map((x) => x.aval)]);
     const newCond = stage((...xs) => run(cond, xs.slice(0, ncc + nk)), [...primals.slice(0, ncc).map((x) => x.aval), ...carry.map((x) => x.aval), ...tk.map((x) => x.aval)]);
-    const outs = whilePrim.bind([...newCond.consts, ...primals.slice(0, ncc), ...newBody.consts, ...J!.consts, ...bc, ...tb, ...carry, ...tk],
+    const outs = whilePrim.bind([...newCond.consts, ...primals.slice(0, ncc), ...newBody.consts, ...J.consts, ...bc, ...tb, ...carry, ...tk],
       { cond: newCond.jaxpr, body: newBody.jaxpr, condConsts: newCond.consts.length + ncc, bodyConsts: newBody.consts.length + nJ + nbc + tb.length });
     let k = nk;
     return [outs.slice(0, nk), outs.slice(0, nk).map((o, i): Tangent => (nzCarry[i] ? outs[k++] : new Zero(o.aval)))];
