@@ -1,5 +1,6 @@
 // graft: the public entry point (see ../shared/API.md).
 import "./backends/cpu";
+import "./backends/webgpu";
 import * as np from "./core/numpy";
 import * as coreLax from "./core/lax";
 import * as control from "./transforms/control";
@@ -16,7 +17,7 @@ export type { Axis, Operand, IndexEntry, NestedArray } from "./core/array";
 export type { DType } from "./core/dtype";
 export { ShapedArray } from "./core/aval";
 export { config } from "./core/config";
-export { devices, defaultDevice, init } from "./core/device";
+export { devices, defaultDevice, init, memoryStats } from "./core/device";
 export { tidy, devicePut } from "./core/memory";
 export { makeJaxpr, evalShape, evalJaxpr, ShapeDtypeStruct } from "./core/tracing";
 export { Jaxpr, ClosedJaxpr, checkJaxpr, JaxprTypeError } from "./core/jaxpr";

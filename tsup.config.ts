@@ -14,5 +14,5 @@ export default defineConfig({
   clean: true,
   target: "es2022",
   // nn/science/testing import "graft" like users do; keep it a package import in their bundles.
-  external: ["graft", "fast-check"],
+  external: ["graft", "fast-check", "webgpu"],
 });

@@ -18,4 +18,8 @@ export interface Backend {
   execute(prim: string, params: Params, inputs: readonly { buffer: Buffer; aval: ShapedArray }[],
           outAvals: readonly ShapedArray[]): Buffer[];
   dispose(buffer: Buffer): void;
+  /** Ties a buffer's release to the array holding it (device memory outside the JS heap). */
+  adopt?(owner: object, buffer: Buffer): void;
+  /** Device memory in use and pooled, where the backend manages it. */
+  memory?(): { liveBytes: number; liveBuffers: number; pooledBytes: number; pooledBuffers: number };
 }

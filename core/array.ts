@@ -176,6 +176,7 @@ export class ConcreteArray extends NDArray {
     super();
     this.#buffer = buffer;
     this.#aval = aval;
+    backend.adopt?.(this, buffer);
     trackCreated(this);
   }
   get aval(): ShapedArray { return this.#aval; }

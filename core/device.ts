@@ -36,3 +36,12 @@ export function defaultDevice(name?: string): string {
   if (name !== undefined) { getBackend(name); defaultName = name; }
   return defaultName;
 }
+
+/**
+ * Device memory held by arrays and by the buffer pool (backends with device memory; the
+ * CPU's arrays belong to the garbage collector and report zeros).
+ * @example memoryStats("webgpu").liveBytes
+ */
+export function memoryStats(device?: string): { liveBytes: number; liveBuffers: number; pooledBytes: number; pooledBuffers: number } {
+  return getBackend(device).memory?.() ?? { liveBytes: 0, liveBuffers: 0, pooledBytes: 0, pooledBuffers: 0 };
+}

@@ -43,16 +43,23 @@ class EvalTrace extends Trace {
   }
 }
 
-/** Runs a primitive as a one-primitive program on the backend of its inputs. */
+/**
+ * Runs a primitive as a one-primitive program on the backend of its inputs. Inputs on the
+ * CPU next to inputs on an accelerator are copied to the accelerator first (they are
+ * usually scalars and constants); nothing moves to the CPU implicitly.
+ */
 export function executeOnBackend(prim: Primitive<any>, args: ConcreteArray[], params: Params): ConcreteArray[] {
   const outAvals: ShapedArray[] = prim.rules.abstractEval(args.map((a) => a.aval), params);
-  const backend = args.length ? args[0].backend : getBackend();
-  for (const a of args) {
-    if (a.backend !== backend) {
+  const backend = args.find((a) => a.backend.name !== "cpu")?.backend ?? (args.length ? args[0].backend : getBackend());
+  const inputs = args.map((a) => {
+    if (a.backend === backend) return { buffer: a.buffer, aval: a.aval };
+    if (a.backend.name !== "cpu") {
       throw new TypeError(`${prim.name}: inputs live on different devices (${backend.name} and ${a.backend.name}); move them with devicePut first.`);
     }
-  }
-  const bufs = backend.execute(prim.name, params, args.map((a) => ({ buffer: a.buffer, aval: a.aval })), outAvals);
+    return { buffer: backend.upload(a.dataSync(), a.aval), aval: a.aval, temp: true };
+  });
+  const bufs = backend.execute(prim.name, params, inputs, outAvals);
+  for (const i of inputs) if ("temp" in i) backend.dispose(i.buffer);
   return bufs.map((b, i) => new ConcreteArray(backend, b, outAvals[i]));
 }
 

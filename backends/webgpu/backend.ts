@@ -1,0 +1,181 @@
+// The WebGPU backend, frontend half: owns buffer ids, the buffer pool and the kernel
+// caches, and turns primitives into WGSL dispatches for the GPU runtime (runtime.ts).
+// Primitives without a WGSL kernel run on the CPU with automatic transfer (Node only,
+// where reads can block); see `CPU_ONLY` and docs in README "WebGPU".
+import type { ShapedArray } from "../../core/aval";
+import type { TypedArray } from "../../core/dtype";
+import { UnsupportedOnBackendError } from "../../core/errors";
+import type { Params } from "../../core/primitive";
+import type { Backend, Buffer } from "../backend";
+import { cpuBackend } from "../cpu";
+import { fusedKernel, type FNode, type KernelCode } from "./emit";
+import { FUSE_RULES, REDUCTIONS } from "./fuse-rules";
+import { KERNELS, treeReduceKernel } from "./kernels";
+import type { Transport } from "./transport";
+import { gpuItemSize, valueType } from "./wgsl";
+
+/** A GPU buffer as the frontend knows it: an id in the runtime and its size. */
+export class GpuBuffer {
+  released = false;
+  constructor(readonly id: number, readonly bytes: number) {}
+}
+
+export interface MemoryStats { liveBytes: number; liveBuffers: number; pooledBytes: number; pooledBuffers: number }
+
+/** Free buffers kept for reuse, at most this many bytes. */
+const POOL_LIMIT = 256 * 1024 * 1024;
+
+export class WebGpuBackend implements Backend {
+  readonly name = "webgpu";
+  private nextId = 1;
+  private pool = new Map<number, number[]>();
+  private stats: MemoryStats = { liveBytes: 0, liveBuffers: 0, pooledBytes: 0, pooledBuffers: 0 };
+  private pipelines = new Map<string, number>();
+  private kernels = new Map<string, KernelCode | null>();
+  private registry = new FinalizationRegistry<GpuBuffer>((b) => this.release(b));
+  readonly maxBindings: number;
+
+  constructor(readonly transport: Transport) {
+    this.maxBindings = transport.adapter.limits.maxStorageBuffersPerShaderStage ?? 8;
+  }
+
+  get description(): string { return this.transport.adapter.description; }
+  memory(): MemoryStats { return { ...this.stats }; }
+
+  // ---- buffers ---------------------------------------------------------------------------
+
+  alloc(bytes: number): GpuBuffer {
+    const size = Math.max(16, Math.ceil(bytes / 16) * 16);
+    const free = this.pool.get(size);
+    let id = free?.pop();
+    if (id !== undefined) { this.stats.pooledBytes -= size; this.stats.pooledBuffers--; }
+    else { id = this.nextId++; this.transport.push({ t: "create", id, size }); }
+    this.stats.liveBytes += size;
+    this.stats.liveBuffers++;
+    return new GpuBuffer(id, size);
+  }
+  /** Returns a buffer to the pool (or frees it past the pool's limit). Idempotent. */
+  release(b: GpuBuffer): void {
+    if (b.released) return;
+    b.released = true;
+    this.stats.liveBytes -= b.bytes;
+    this.stats.liveBuffers--;
+    if (this.stats.pooledBytes + b.bytes > POOL_LIMIT) { this.transport.push({ t: "destroy", id: b.id }); return; }
+    let free = this.pool.get(b.bytes);
+    if (!free) this.pool.set(b.bytes, (free = []));
+    free.push(b.id);
+    this.stats.pooledBytes += b.bytes;
+    this.stats.pooledBuffers++;
+  }
+  /** Ties a buffer's lifetime to the array that holds it. */
+  adopt(owner: object, buffer: Buffer): void { this.registry.register(owner, buffer as GpuBuffer, buffer as GpuBuffer); }
+  dispose(buffer: Buffer): void {
+    this.registry.unregister(buffer as GpuBuffer);
+    this.release(buffer as GpuBuffer);
+  }
+
+  upload(data: TypedArray, aval: ShapedArray): Buffer {
+    valueType(aval.dtype);
+    const b = this.alloc(aval.size * gpuItemSize(aval.dtype));
+    if (aval.size > 0) {
+      // bool is one u32 per element on the GPU.
+      const host = aval.dtype === "bool" ? Uint32Array.from(data)
+        : (aval.dtype === "float32" || aval.dtype === "complex64") && !(data instanceof Float32Array) ? Float32Array.from(data) : data.slice();
+      this.transport.push({ t: "write", id: b.id, data: host.buffer as ArrayBuffer });
+    }
+    return b;
+  }
+  private toHost(bytes: ArrayBuffer, aval: ShapedArray): TypedArray {
+    switch (aval.dtype) {
+      case "bool": return Uint8Array.from(new Uint32Array(bytes));
+      case "int32": return new Int32Array(bytes);
+      case "uint32": return new Uint32Array(bytes);
+      default: return new Float32Array(bytes);
+    }
+  }
+  private checkErrors(): void {
+    const errs = this.transport.takeErrors();
+    if (errs.length) throw new Error(`webgpu: the GPU reported an error: ${errs.join("\n")}`);
+  }
+  readSync(buffer: Buffer, aval: ShapedArray): TypedArray {
+    if (!this.transport.readSync) {
+      throw new TypeError(
+        `dataSync: cannot read WebGPU array ${aval.str()} synchronously on this thread (browsers cannot block on the GPU); ` +
+        `use \`await x.data()\` or \`await x.jsAsync()\`.`);
+    }
+    const bytes = aval.size ? this.transport.readSync((buffer as GpuBuffer).id, aval.size * gpuItemSize(aval.dtype)) : new ArrayBuffer(0);
+    this.checkErrors();
+    return this.toHost(bytes, aval);
+  }
+  async read(buffer: Buffer, aval: ShapedArray): Promise<TypedArray> {
+    const bytes = aval.size ? await this.transport.read((buffer as GpuBuffer).id, aval.size * gpuItemSize(aval.dtype)) : new ArrayBuffer(0);
+    this.checkErrors();
+    return this.toHost(bytes, aval);
+  }
+
+  // ---- kernels ---------------------------------------------------------------------------
+
+  /** Enqueues one kernel over `bufs` (inputs then outputs). */
+  dispatch(k: KernelCode, bufs: readonly GpuBuffer[]): void {
+    let pid = this.pipelines.get(k.code);
+    if (pid === undefined) {
+      pid = this.pipelines.size;
+      this.pipelines.set(k.code, pid);
+      this.transport.push({ t: "compile", pid, code: k.code });
+    }
+    this.transport.push({ t: "dispatch", pid, bufs: bufs.map((b) => b.id), wg: k.wg });
+  }
+
+  /** The kernel computing `prim` alone, cached per primitive, parameters and operand types. */
+  kernelFor(prim: string, params: Params, ins: readonly ShapedArray[], outs: readonly ShapedArray[]): KernelCode | null {
+    const key = `${prim}|${JSON.stringify(params)}|${ins.map((a) => a.str()).join(",")}|${outs.map((a) => a.str()).join(",")}`;
+    let k = this.kernels.get(key) ?? undefined;
+    if (k) return k;
+    if (this.kernels.has(key)) return null;
+    try {
+      const build = KERNELS[prim];
+      const tree = REDUCTIONS.has(prim) ? treeReduceKernel(prim, params, ins[0], outs[0]) : null;
+      if (build) k = build(ins, params, outs) ?? undefined;
+      else if (tree) k = tree;
+      else if (FUSE_RULES[prim]) {
+        const node: FNode = { kind: "op", prim, params, args: ins.map((aval, slot) => ({ kind: "input", slot, aval })), aval: outs[0] };
+        k = fusedKernel(FUSE_RULES, [...ins], [node]);
+      }
+    } catch (e) {
+      // No WGSL for these operand types (e.g. complex sin): the CPU runs it.
+      if (!(e instanceof UnsupportedOnBackendError)) throw e;
+    }
+    this.kernels.set(key, k ?? null);
+    return k ?? null;
+  }
+
+  execute(prim: string, params: Params, inputs: readonly { buffer: Buffer; aval: ShapedArray }[],
+          outAvals: readonly ShapedArray[]): Buffer[] {
+    const ins = inputs.map((i) => i.aval);
+    for (const a of [...ins, ...outAvals]) valueType(a.dtype);
+    const k = this.kernelFor(prim, params, ins, outAvals);
+    if (!k) return this.onCpu(prim, params, inputs, outAvals);
+    const outs = outAvals.map((a) => this.alloc(a.size * gpuItemSize(a.dtype)));
+    if (outAvals.every((a) => a.size > 0) && ins.every((a) => a.size > 0)) {
+      this.dispatch(k, [...inputs.map((i) => i.buffer as GpuBuffer), ...outs]);
+    } else if (outAvals.some((a) => a.size > 0)) return this.onCpu(prim, params, inputs, outAvals, outs);
+    return outs;
+  }
+
+  /** Runs a primitive on the CPU backend, moving operands and results (Node only). */
+  private onCpu(prim: string, params: Params, inputs: readonly { buffer: Buffer; aval: ShapedArray }[],
+                outAvals: readonly ShapedArray[], discard: GpuBuffer[] = []): Buffer[] {
+    for (const b of discard) this.release(b);
+    if (!this.transport.readSync) {
+      throw new UnsupportedOnBackendError(
+        `${prim}: has no WebGPU kernel yet and would run on the CPU, which needs a blocking read; in a browser ` +
+        `move the operands with \`devicePut(x, "cpu")\` (after \`await x.data()\`) and run it there.`);
+    }
+    const host = inputs.map((i) => ({ buffer: cpuBackend.upload(this.readSync(i.buffer, i.aval), i.aval), aval: i.aval }));
+    const res = cpuBackend.execute(prim, params, host, outAvals);
+    return res.map((r, i) => this.upload(r as TypedArray, outAvals[i]));
+  }
+}
+
+/** Primitives that run on the CPU with automatic transfer (no WGSL kernel). */
+export const cpuOnly = (prim: string): boolean => !KERNELS[prim] && !FUSE_RULES[prim];

@@ -1,0 +1,17 @@
+// Registers the WebGPU backend; `await init("webgpu")` starts it (Dawn in a worker thread
+// in Node, `navigator.gpu` in browsers).
+import { registerBackendInit } from "../../core/device";
+import { WebGpuBackend } from "./backend";
+import { browserTransport, nodeTransport, noAdapter } from "./transport";
+
+const isNode = typeof process !== "undefined" && !!process.versions?.node;
+
+registerBackendInit("webgpu", async () => {
+  if (isNode) return new WebGpuBackend(await nodeTransport());
+  const gpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
+  if (!gpu) throw new Error(noAdapter("navigator.gpu is undefined"));
+  return new WebGpuBackend(await browserTransport(gpu));
+});
+
+export { WebGpuBackend } from "./backend";
+export type { MemoryStats } from "./backend";

@@ -1,0 +1,30 @@
+// Primitives with their own (non-fused) WGSL kernels. A builder returns null when it has
+// no kernel for these operand types; the primitive then runs on the CPU (backend.ts).
+import type { ShapedArray } from "../../../core/aval";
+import type { Params } from "../../../core/primitive";
+import type { DotGeneralParams, ReduceParams } from "../../../core/primitives";
+import type { FNode, KernelCode } from "../emit";
+import { FUSE_RULES } from "../fuse-rules";
+import { matmulKernel } from "./matmul";
+import { treeKernel, useTree } from "./reduce";
+import { threefryKernel } from "./random";
+import { cumulativeKernel } from "./scan";
+
+export type KernelBuild = (ins: readonly ShapedArray[], params: any, outs: readonly ShapedArray[]) => KernelCode | null;
+
+export const KERNELS: Record<string, KernelBuild> = {
+  dot_general: ([l, r], p: DotGeneralParams, [o]) =>
+    l.dtype === "bool" || l.dtype === "complex64" || r.dtype !== l.dtype ? null : matmulKernel(l, r, p, o),
+  cumsum: cumulativeKernel("cumsum"),
+  cumprod: cumulativeKernel("cumprod"),
+  cummax: cumulativeKernel("cummax"),
+  cummin: cumulativeKernel("cummin"),
+  threefry2x32: threefryKernel,
+};
+
+/** The tree kernel for a lone reduction when it pays off, else null. */
+export function treeReduceKernel(prim: string, params: Params, x: ShapedArray, out: ShapedArray): KernelCode | null {
+  if (!useTree(prim, x, out)) return null;
+  const root: Extract<FNode, { kind: "op" }> = { kind: "op", prim, params: params as unknown as ReduceParams as unknown as Params, args: [{ kind: "input", slot: 0, aval: x }], aval: out };
+  return treeKernel(FUSE_RULES, [x], root);
+}

@@ -1,0 +1,295 @@
+// WGSL types for graft dtypes and the scalar expression of every elementwise primitive.
+// Storage: bool is one u32 per element (WGSL cannot store bool), complex64 is vec2<f32>
+// (re, im) — the same interleaved layout as the CPU's Float32Array.
+import type { DType } from "../../core/dtype";
+import { UnsupportedOnBackendError } from "../../core/errors";
+
+/** The WGSL type a value has inside a kernel. */
+export function valueType(d: DType): string {
+  switch (d) {
+    case "float32": return "f32";
+    case "int32": return "i32";
+    case "uint32": return "u32";
+    case "bool": return "bool";
+    case "complex64": return "vec2<f32>";
+    case "float16": return "f16";
+    default:
+      throw new UnsupportedOnBackendError(
+        `webgpu: dtype ${d} is not supported on WebGPU (WGSL has no 64-bit floats); ` +
+        `run this computation on the CPU backend (devicePut(x, "cpu")) or use float32/complex64.`);
+  }
+}
+/** The WGSL element type of a storage array. */
+export const storageType = (d: DType): string => (d === "bool" ? "u32" : valueType(d));
+/** Bytes per element in a GPU buffer. */
+export const gpuItemSize = (d: DType): number => (d === "complex64" ? 8 : d === "float16" ? 2 : 4);
+export const load = (d: DType, e: string): string => (d === "bool" ? `(${e} != 0u)` : e);
+export const store = (d: DType, e: string): string => (d === "bool" ? `select(0u, 1u, ${e})` : e);
+
+/** A WGSL literal of `v` in dtype `d`. */
+export function literal(v: number, d: DType): string {
+  switch (d) {
+    case "bool": return v ? "true" : "false";
+    case "int32": return `i32(${v | 0})`;
+    case "uint32": return `${v >>> 0}u`;
+    case "complex64": return `vec2<f32>(${f32(v)}, 0.0)`;
+    default: return f32(v);
+  }
+}
+function f32(v: number): string {
+  // NaN and infinities cannot be constant expressions in WGSL; these read private vars.
+  if (Number.isNaN(v)) return "g_nan()";
+  if (v === Infinity) return "g_inf()";
+  if (v === -Infinity) return "(-g_inf())";
+  if (Object.is(v, -0)) return "bitcast<f32>(0x80000000u)";
+  const b = new Uint32Array(new Float32Array([v]).buffer)[0];
+  // Out-of-range literals are errors in WGSL; the bit pattern is exact and always legal.
+  return Math.abs(v) > 3e38 || (v !== 0 && Math.abs(v) < 1e-37) ? `bitcast<f32>(${b}u)` : `f32(${String(Math.fround(v))})`.replace(/^f32\((-?\d+)\)$/, "f32($1.0)");
+}
+
+/** Helper functions every kernel may call (WGSL drops the unused ones). */
+export const PRELUDE = /* wgsl */ `
+fn g_isnan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
+fn g_isfinite(x: f32) -> bool { return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u; }
+var<private> g_qnan: u32 = 0x7fc00000u;
+var<private> g_pinf: u32 = 0x7f800000u;
+fn g_nan() -> f32 { return bitcast<f32>(g_qnan); }
+fn g_inf() -> f32 { return bitcast<f32>(g_pinf); }
+fn g_expm1(x: f32) -> f32 {
+  let u = exp(x);
+  if (u == 1.0) { return x; }
+  let um1 = u - 1.0;
+  if (um1 == -1.0) { return -1.0; }
+  if (!g_isfinite(u)) { return u; }
+  return um1 * x / log(u);
+}
+fn g_log1p(x: f32) -> f32 {
+  let u = 1.0 + x;
+  if (u == 1.0) { return x; }
+  if (!g_isfinite(u)) { return log(u); }
+  return log(u) * x / (u - 1.0);
+}
+fn g_cbrt(x: f32) -> f32 {
+  if (x == 0.0 || !g_isfinite(x)) { return x; }
+  var y = sign(x) * exp2(log2(abs(x)) / 3.0);
+  y = y - (y * y * y - x) / (3.0 * y * y);
+  return y;
+}
+fn g_tanh(x: f32) -> f32 { if (abs(x) > 9.0) { return sign(x); } return tanh(x); }
+fn g_sinh(x: f32) -> f32 {
+  if (abs(x) < 0.5) { let x2 = x * x; return x * (1.0 + x2 / 6.0 * (1.0 + x2 / 20.0 * (1.0 + x2 / 42.0))); }
+  return sinh(x);
+}
+fn g_asinh(x: f32) -> f32 {
+  let a = abs(x);
+  if (a < 0.5) { return sign(x) * g_log1p(a + a * a / (1.0 + sqrt(1.0 + a * a))); }
+  if (a > 1e18) { return sign(x) * (log(a) + 0.6931471805599453); }
+  return sign(x) * log(a + sqrt(a * a + 1.0));
+}
+fn g_acosh(x: f32) -> f32 {
+  if (x > 1e18) { return log(x) + 0.6931471805599453; }
+  return log(x + sqrt(x * x - 1.0));
+}
+fn g_atanh(x: f32) -> f32 { return 0.5 * (g_log1p(x) - g_log1p(-x)); }
+fn g_erf(x0: f32) -> f32 {
+  // Rational approximation on [-4, 4] (erf is +-1 to f32 precision beyond).
+  if (g_isnan(x0)) { return x0; }
+  let x = clamp(x0, -4.0, 4.0);
+  let x2 = x * x;
+  var p = -2.72614225801306e-10;
+  p = p * x2 + 2.77068142495902e-08;
+  p = p * x2 + -2.10102402082508e-06;
+  p = p * x2 + -5.69250639462346e-05;
+  p = p * x2 + -7.34990630326855e-04;
+  p = p * x2 + -2.95459980854025e-03;
+  p = p * x2 + -1.60960333262415e-02;
+  var q = -1.45660718464996e-05;
+  q = q * x2 + -2.13374055278905e-04;
+  q = q * x2 + -1.68282697438203e-03;
+  q = q * x2 + -7.37332916720468e-03;
+  q = q * x2 + -1.42647390514189e-02;
+  return x * p / q;
+}
+fn g_logistic(x: f32) -> f32 {
+  if (x >= 0.0) { return 1.0 / (1.0 + exp(-x)); }
+  let e = exp(x);
+  return e / (1.0 + e);
+}
+fn g_sign(x: f32) -> f32 { if (g_isnan(x)) { return x; } return sign(x); }
+fn g_max(a: f32, b: f32) -> f32 { if (g_isnan(a) || g_isnan(b)) { return g_nan(); } return max(a, b); }
+fn g_min(a: f32, b: f32) -> f32 { if (g_isnan(a) || g_isnan(b)) { return g_nan(); } return min(a, b); }
+fn g_round(x: f32) -> f32 { return round(x); }
+fn g_rem(a: f32, b: f32) -> f32 {
+  if (b == 0.0 || !g_isfinite(a) || g_isnan(b)) { return g_nan(); }
+  if (!g_isfinite(b)) { return a; }
+  return a - b * trunc(a / b);
+}
+fn g_pow(a: f32, b: f32) -> f32 {
+  // C99 pow, which WGSL's pow (exp2(b * log2(a))) is not for a <= 0 or special values.
+  if (a == 1.0 || b == 0.0) { return 1.0; }
+  if (g_isnan(a) || g_isnan(b)) { return g_nan(); }
+  if (a == -1.0 && !g_isfinite(b)) { return 1.0; }
+  let ab = abs(a);
+  if (!g_isfinite(b)) {
+    if ((ab < 1.0) == (b > 0.0)) { return 0.0; }
+    return g_inf();
+  }
+  let bInt = trunc(b) == b;
+  let odd = bInt && abs(b) < 16777216.0 && (i32(abs(b)) & 1) == 1;
+  if (a == 0.0) {
+    if (b > 0.0) { return select(0.0, a, odd); }
+    return select(g_inf(), 1.0 / a, odd);
+  }
+  if (a < 0.0 && !bInt) { return g_nan(); }
+  if (!g_isfinite(a)) {
+    let r = select(0.0, g_inf(), b > 0.0);
+    return select(r, -r, a < 0.0 && odd);
+  }
+  let r = exp2(b * log2(ab));
+  return select(r, -r, a < 0.0 && odd);
+}
+fn g_ipow_i32(a: i32, b: i32) -> i32 {
+  if (b < 0) { if (a == 1) { return 1; } if (a == -1) { return select(-1, 1, (b & 1) == 0); } return 0; }
+  var r = 1; var base = a; var e = b;
+  loop { if (e <= 0) { break; } if ((e & 1) == 1) { r = r * base; } base = base * base; e = e >> 1u; }
+  return r;
+}
+fn g_ipow_u32(a: u32, b: u32) -> u32 {
+  var r = 1u; var base = a; var e = b;
+  loop { if (e == 0u) { break; } if ((e & 1u) == 1u) { r = r * base; } base = base * base; e = e >> 1u; }
+  return r;
+}
+fn g_div_i32(a: i32, b: i32) -> i32 { if (b == 0) { return 0; } if (b == -1) { return -a; } return a / b; }
+fn g_rem_i32(a: i32, b: i32) -> i32 { if (b == 0 || b == -1) { return 0; } return a % b; }
+fn g_div_u32(a: u32, b: u32) -> u32 { if (b == 0u) { return 0u; } return a / b; }
+fn g_rem_u32(a: u32, b: u32) -> u32 { if (b == 0u) { return 0u; } return a % b; }
+fn g_f2i(x: f32) -> i32 { if (!g_isfinite(x)) { return 0; } return i32(clamp(trunc(x), -2147483648.0, 2147483520.0)); }
+fn g_f2u(x: f32) -> u32 { if (!g_isfinite(x)) { return 0u; } return bitcast<u32>(g_f2i(x)); }
+fn g_nextafter(a: f32, b: f32) -> f32 {
+  if (g_isnan(a) || g_isnan(b)) { return g_nan(); }
+  if (a == b) { return b; }
+  if (a == 0.0) { return select(bitcast<f32>(0x80000001u), bitcast<f32>(1u), b > 0.0); }
+  let ua = bitcast<u32>(a);
+  let up = (a < b) == (a > 0.0);
+  return bitcast<f32>(select(ua - 1u, ua + 1u, up));
+}
+fn c_mul(a: vec2<f32>, b: vec2<f32>) -> vec2<f32> { return vec2<f32>(a.x * b.x - a.y * b.y, a.x * b.y + a.y * b.x); }
+fn c_div(a: vec2<f32>, b: vec2<f32>) -> vec2<f32> {
+  // Smith's algorithm: no overflow from squaring |b|.
+  if (abs(b.x) >= abs(b.y)) {
+    let r = b.y / b.x; let d = b.x + b.y * r;
+    return vec2<f32>((a.x + a.y * r) / d, (a.y - a.x * r) / d);
+  }
+  let r = b.x / b.y; let d = b.y + b.x * r;
+  return vec2<f32>((a.x * r + a.y) / d, (a.y * r - a.x) / d);
+}
+fn c_abs(a: vec2<f32>) -> f32 {
+  let m = max(abs(a.x), abs(a.y));
+  if (m == 0.0 || !g_isfinite(m)) { return m + min(abs(a.x), abs(a.y)); }
+  let x = a.x / m; let y = a.y / m;
+  return m * sqrt(x * x + y * y);
+}
+fn c_exp(a: vec2<f32>) -> vec2<f32> { let r = exp(a.x); return vec2<f32>(r * cos(a.y), r * sin(a.y)); }
+fn c_log(a: vec2<f32>) -> vec2<f32> { return vec2<f32>(log(c_abs(a)), atan2(a.y, a.x)); }
+`;
+
+type Ex = (xs: string[], d: DType) => string;
+
+/** d is the dtype of the first operand (the inputs' common dtype). */
+const fl = (f: (xs: string[]) => string, int?: (xs: string[]) => string, u?: (xs: string[]) => string, b?: (xs: string[]) => string,
+  c?: (xs: string[]) => string): Ex => (xs, d) => {
+  const g = d === "float32" || d === "float16" ? f : d === "int32" ? int : d === "uint32" ? u ?? int : d === "bool" ? b : d === "complex64" ? c : undefined;
+  if (!g) throw new UnsupportedOnBackendError(`webgpu: no lowering for this operation on ${d}`);
+  return g(xs);
+};
+const same = (f: (xs: string[]) => string): Ex => (xs) => f(xs);
+const un = (name: string): Ex => fl(([x]) => `${name}(${x})`);
+
+/** Elementwise primitives: the WGSL expression of the result in terms of the operands. */
+export const ELEMENTWISE: Record<string, Ex> = {
+  neg: fl(([x]) => `(-${x})`, ([x]) => `(-${x})`, ([x]) => `(0u - ${x})`, undefined, ([x]) => `(-${x})`),
+  sign: fl(([x]) => `g_sign(${x})`, ([x]) => `sign(${x})`, ([x]) => `select(0u, 1u, ${x} > 0u)`),
+  abs: fl(([x]) => `abs(${x})`, ([x]) => `abs(${x})`, ([x]) => x, undefined, ([x]) => `c_abs(${x})`),
+  floor: un("floor"),
+  ceil: un("ceil"),
+  round: un("g_round"),
+  exp: fl(([x]) => `exp(${x})`, undefined, undefined, undefined, ([x]) => `c_exp(${x})`),
+  log: fl(([x]) => `log(${x})`, undefined, undefined, undefined, ([x]) => `c_log(${x})`),
+  expm1: un("g_expm1"),
+  log1p: un("g_log1p"),
+  sqrt: un("sqrt"),
+  cbrt: un("g_cbrt"),
+  sin: un("sin"),
+  cos: un("cos"),
+  tan: un("tan"),
+  asin: un("asin"),
+  acos: un("acos"),
+  atan: un("atan"),
+  sinh: un("g_sinh"),
+  cosh: un("cosh"),
+  tanh: un("g_tanh"),
+  asinh: un("g_asinh"),
+  acosh: un("g_acosh"),
+  atanh: un("g_atanh"),
+  erf: un("g_erf"),
+  logistic: un("g_logistic"),
+  is_finite: un("g_isfinite"),
+  not: fl(() => { throw new Error("not on float"); }, ([x]) => `(~${x})`, ([x]) => `(~${x})`, ([x]) => `(!${x})`),
+  stop_gradient: same(([x]) => x),
+  add: fl(([a, b]) => `(${a} + ${b})`, ([a, b]) => `(${a} + ${b})`, undefined, ([a, b]) => `(${a} || ${b})`, ([a, b]) => `(${a} + ${b})`),
+  sub: fl(([a, b]) => `(${a} - ${b})`, ([a, b]) => `(${a} - ${b})`, undefined, undefined, ([a, b]) => `(${a} - ${b})`),
+  mul: fl(([a, b]) => `(${a} * ${b})`, ([a, b]) => `(${a} * ${b})`, undefined, ([a, b]) => `(${a} && ${b})`, ([a, b]) => `c_mul(${a}, ${b})`),
+  div: fl(([a, b]) => `(${a} / ${b})`, ([a, b]) => `g_div_i32(${a}, ${b})`, ([a, b]) => `g_div_u32(${a}, ${b})`, undefined, ([a, b]) => `c_div(${a}, ${b})`),
+  rem: fl(([a, b]) => `g_rem(${a}, ${b})`, ([a, b]) => `g_rem_i32(${a}, ${b})`, ([a, b]) => `g_rem_u32(${a}, ${b})`),
+  pow: fl(([a, b]) => `g_pow(${a}, ${b})`, ([a, b]) => `g_ipow_i32(${a}, ${b})`, ([a, b]) => `g_ipow_u32(${a}, ${b})`),
+  max: fl(([a, b]) => `g_max(${a}, ${b})`, ([a, b]) => `max(${a}, ${b})`, undefined, ([a, b]) => `(${a} || ${b})`),
+  min: fl(([a, b]) => `g_min(${a}, ${b})`, ([a, b]) => `min(${a}, ${b})`, undefined, ([a, b]) => `(${a} && ${b})`),
+  atan2: un2("atan2"),
+  nextafter: un2("g_nextafter"),
+  and: fl(() => { throw new Error("and on float"); }, ([a, b]) => `(${a} & ${b})`, undefined, ([a, b]) => `(${a} && ${b})`),
+  or: fl(() => { throw new Error("or on float"); }, ([a, b]) => `(${a} | ${b})`, undefined, ([a, b]) => `(${a} || ${b})`),
+  xor: fl(() => { throw new Error("xor on float"); }, ([a, b]) => `(${a} ^ ${b})`, undefined, ([a, b]) => `(${a} != ${b})`),
+  eq: cmp("=="), ne: cmp("!="), lt: cmp("<"), le: cmp("<="), gt: cmp(">"), ge: cmp(">="),
+};
+function un2(name: string): Ex { return fl(([a, b]) => `${name}(${a}, ${b})`); }
+function cmp(op: string): Ex {
+  return (xs, d) => {
+    const [a, b] = xs;
+    if (d === "complex64") {
+      if (op === "==") return `all(${a} == ${b})`;
+      if (op === "!=") return `any(${a} != ${b})`;
+      throw new UnsupportedOnBackendError(`webgpu: complex numbers are not ordered (${op})`);
+    }
+    // bool compares as 0/1 (false < true).
+    if (d === "bool" && op !== "==" && op !== "!=") return `(select(0u, 1u, ${a}) ${op} select(0u, 1u, ${b}))`;
+    return `(${a} ${op} ${b})`;
+  };
+}
+
+/** `integer_pow` with a static exponent: repeated squaring, unrolled. */
+export function integerPow(x: string, y: number, d: DType): string {
+  const one = literal(1, d);
+  if (y === 0) return one;
+  const mul = d === "complex64" ? (a: string, b: string) => `c_mul(${a}, ${b})` : (a: string, b: string) => `(${a} * ${b})`;
+  let e = Math.abs(y), base = x, acc = "";
+  while (e > 0) {
+    if (e & 1) acc = acc ? mul(acc, base) : base;
+    e >>= 1;
+    if (e) base = mul(base, base);
+  }
+  if (y > 0) return acc;
+  return d === "complex64" ? `c_div(${one}, ${acc})` : `(${one} / ${acc})`;
+}
+
+/** `convert_element_type` from `from` to `to`. */
+export function convert(x: string, from: DType, to: DType): string {
+  if (from === to) return x;
+  if (to === "bool") return from === "complex64" ? `any(${x} != vec2<f32>(0.0))` : from === "float32" ? `(${x} != 0.0)` : `(${x} != ${literal(0, from)})`;
+  if (from === "bool") return `select(${literal(0, to)}, ${literal(1, to)}, ${x})`;
+  if (to === "complex64") return `vec2<f32>(f32(${x}), 0.0)`;
+  if (from === "complex64") return convert(`${x}.x`, "float32", to);
+  if (from === "float32" && to === "int32") return `g_f2i(${x})`;
+  if (from === "float32" && to === "uint32") return `g_f2u(${x})`;
+  if ((from === "int32" && to === "uint32") || (from === "uint32" && to === "int32")) return `bitcast<${valueType(to)}>(${x})`;
+  return `${valueType(to)}(${x})`;
+}

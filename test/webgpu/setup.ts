@@ -1,0 +1,14 @@
+// Starts the WebGPU backend for a test file. Without an adapter the webgpu suites are
+// skipped locally (with a warning) and fail under GRAFT_REQUIRE_WEBGPU=1, as in CI.
+import { init } from "graft";
+
+export async function startWebgpu(): Promise<boolean> {
+  try {
+    await init("webgpu");
+    return true;
+  } catch (e) {
+    if (process.env.GRAFT_REQUIRE_WEBGPU) throw e;
+    console.warn(`webgpu tests skipped: ${(e as Error).message}`);
+    return false;
+  }
+}
