@@ -20,6 +20,8 @@ export interface Backend {
   dispose(buffer: Buffer): void;
   /** Ties a buffer's release to the array holding it (device memory outside the JS heap). */
   adopt?(owner: object, buffer: Buffer): void;
+  /** A whole-program executable for a jaxpr (jit), or null to evaluate it equation by equation. */
+  compile?(jaxpr: import("../core/jaxpr").Jaxpr): { run(args: readonly import("../core/array").ConcreteArray[]): import("../core/array").ConcreteArray[] } | null;
   /** Device memory in use and pooled, where the backend manages it. */
   memory?(): { liveBytes: number; liveBuffers: number; pooledBytes: number; pooledBuffers: number };
 }

@@ -22,7 +22,11 @@ export const pjit: Primitive<PjitParams> = definePrimitive<PjitParams>("pjit", {
     }
     return jaxpr.outAvals;
   },
-  impl: (args, { jaxpr }) => evalJaxpr(jaxpr, [], args),
+  // Backends that compile whole programs (WebGPU) run the jaxpr as fused kernels.
+  impl: (args, { jaxpr }) => {
+    const exe = (args as ConcreteArray[]).find((a) => a.backend.name !== "cpu")?.backend.compile?.(jaxpr);
+    return exe ? exe.run(args as ConcreteArray[]) : evalJaxpr(jaxpr, [], args);
+  },
   jvp: (primals, tangents, { jaxpr, name }) =>
     jvpOfCall(jaxpr, primals, tangents, (args, body) => pjit.bind(args, { jaxpr: body, name: `jvp(${name})` }), true),
   batch: (args, dims, { jaxpr, name }, size) =>

@@ -7,6 +7,8 @@ import type { TypedArray } from "../../core/dtype";
 import { UnsupportedOnBackendError } from "../../core/errors";
 import type { Params } from "../../core/primitive";
 import type { Backend, Buffer } from "../backend";
+import type { Jaxpr } from "../../core/jaxpr";
+import { compileJaxpr, type Executable } from "./compile";
 import { cpuBackend } from "../cpu";
 import { fusedKernel, type FNode, type KernelCode } from "./emit";
 import { FUSE_RULES, REDUCTIONS } from "./fuse-rules";
@@ -113,17 +115,24 @@ export class WebGpuBackend implements Backend {
     return this.toHost(bytes, aval);
   }
 
+  private executables = new WeakMap<Jaxpr, Executable | null>();
+  compile(jaxpr: Jaxpr): Executable | null {
+    let exe = this.executables.get(jaxpr);
+    if (exe === undefined) { exe = compileJaxpr(this, jaxpr); this.executables.set(jaxpr, exe); }
+    return exe;
+  }
+
   // ---- kernels ---------------------------------------------------------------------------
 
-  /** Enqueues one kernel over `bufs` (inputs then outputs). */
-  dispatch(k: KernelCode, bufs: readonly GpuBuffer[]): void {
+  /** Enqueues one kernel reading `ins` and writing `outs` (bound in that order). */
+  dispatch(k: KernelCode, ins: readonly GpuBuffer[], outs: readonly GpuBuffer[]): void {
     let pid = this.pipelines.get(k.code);
     if (pid === undefined) {
       pid = this.pipelines.size;
       this.pipelines.set(k.code, pid);
-      this.transport.push({ t: "compile", pid, code: k.code });
+      this.transport.push({ t: "compile", pid, code: k.code, nin: ins.length, nout: outs.length });
     }
-    this.transport.push({ t: "dispatch", pid, bufs: bufs.map((b) => b.id), wg: k.wg });
+    this.transport.push({ t: "dispatch", pid, bufs: [...ins, ...outs].map((b) => b.id), wg: k.wg });
   }
 
   /** The kernel computing `prim` alone, cached per primitive, parameters and operand types. */
@@ -157,7 +166,7 @@ export class WebGpuBackend implements Backend {
     if (!k) return this.onCpu(prim, params, inputs, outAvals);
     const outs = outAvals.map((a) => this.alloc(a.size * gpuItemSize(a.dtype)));
     if (outAvals.every((a) => a.size > 0) && ins.every((a) => a.size > 0)) {
-      this.dispatch(k, [...inputs.map((i) => i.buffer as GpuBuffer), ...outs]);
+      this.dispatch(k, inputs.map((i) => i.buffer as GpuBuffer), outs);
     } else if (outAvals.some((a) => a.size > 0)) return this.onCpu(prim, params, inputs, outAvals, outs);
     return outs;
   }

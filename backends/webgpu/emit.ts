@@ -68,9 +68,13 @@ export class KernelBuilder {
     return v;
   }
   /** Makes `node` at `idx` evaluate to `name` (a kernel-computed value, e.g. a matmul accumulator). */
-  bind(node: FNode, idx: string, name: string): void { this.memo[this.memo.length - 1].set(`node:${nodeId(node)}@${idx}`, name); }
+  bind(node: FNode, idx: string, name: string): void {
+    if (node.aval.size === 1) idx = "0u";
+    this.memo[this.memo.length - 1].set(`node:${nodeId(node)}@${idx}`, name); }
   /** Coordinates of flat index `idx` in `shape`, as u32 expressions. */
   coords(idx: string, shape: readonly number[]): string[] {
+    // An empty index space is never entered; avoid dividing by its zero strides.
+    if (shape.includes(0)) return shape.map(() => "0u");
     const st = strides(shape);
     return shape.map((n, d) => {
       if (n === 1) return "0u";

@@ -161,7 +161,7 @@ const concatenate: FuseRule = (k, n, idx) => {
     }
     offset += len;
   }
-  if (!parts.length) throw new Error("webgpu: concatenate of empty operands");
+  if (!parts.length) return literal(0, n.aval.dtype);  // empty output: never evaluated
   let e = vals[0].v;
   for (const { start, v } of vals.slice(1)) e = `select(${e}, ${v}, ${c} >= ${start}u)`;
   return e;

@@ -11,7 +11,7 @@ export type GpuCommand =
   | { t: "create"; id: number; size: number }
   | { t: "destroy"; id: number }
   | { t: "write"; id: number; data: ArrayBuffer }
-  | { t: "compile"; pid: number; code: string }
+  | { t: "compile"; pid: number; code: string; nin: number; nout: number }
   | { t: "dispatch"; pid: number; bufs: number[]; wg: [number, number, number] }
   | { t: "copy"; src: number; dst: number; size: number }
   | { t: "read"; rid: number; id: number; size: number; sab?: SharedArrayBuffer };
@@ -28,7 +28,7 @@ export function gpuRuntime(device: GPUDevice, post: (m: GpuReply, transfer?: Arr
   const HEADER = 8; // = SYNC_HEADER (this function cannot reference module scope)
   const usage = 0x80 /* STORAGE */ | 0x04 /* COPY_SRC */ | 0x08; /* COPY_DST */
   const buffers = new Map<number, GPUBuffer>();
-  const pipelines = new Map<number, GPUComputePipeline>();
+  const pipelines = new Map<number, { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout }>();
   const errors: string[] = [];
   let encoder: GPUCommandEncoder | null = null;
   let pass: GPUComputePassEncoder | null = null;
@@ -99,19 +99,26 @@ export function gpuRuntime(device: GPUDevice, post: (m: GpuReply, transfer?: Arr
         device.queue.writeBuffer(buf(c.id), 0, c.data);
         return;
       case "compile": {
+        // An explicit layout: "auto" would drop bindings the shader happens not to read.
+        const entries: GPUBindGroupLayoutEntry[] = [];
+        for (let i = 0; i < c.nin + c.nout; i++) {
+          entries.push({ binding: i, visibility: 4 /* COMPUTE */, buffer: { type: i < c.nin ? "read-only-storage" : "storage" } });
+        }
+        const layout = device.createBindGroupLayout({ entries });
         const module = device.createShaderModule({ code: c.code });
-        pipelines.set(c.pid, device.createComputePipeline({ layout: "auto", compute: { module, entryPoint: "main" } }));
+        const pipeline = device.createComputePipeline({ layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }), compute: { module, entryPoint: "main" } });
+        pipelines.set(c.pid, { pipeline, layout });
         return;
       }
       case "dispatch": {
         const p = pipelines.get(c.pid);
         if (!p) throw new Error(`webgpu runtime: unknown pipeline ${c.pid}`);
         const group = device.createBindGroup({
-          layout: p.getBindGroupLayout(0),
+          layout: p.layout,
           entries: c.bufs.map((id, binding) => ({ binding, resource: { buffer: buf(id) } })),
         });
         pass ??= enc().beginComputePass();
-        pass.setPipeline(p);
+        pass.setPipeline(p.pipeline);
         pass.setBindGroup(0, group);
         pass.dispatchWorkgroups(c.wg[0], c.wg[1], c.wg[2]);
         return;

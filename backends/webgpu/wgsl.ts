@@ -64,6 +64,8 @@ fn g_expm1(x: f32) -> f32 {
   return um1 * x / log(u);
 }
 fn g_log1p(x: f32) -> f32 {
+  if (x < -1.0) { return g_nan(); }
+  if (x == -1.0) { return -g_inf(); }
   let u = 1.0 + x;
   if (u == 1.0) { return x; }
   if (!g_isfinite(u)) { return log(u); }
@@ -86,11 +88,25 @@ fn g_asinh(x: f32) -> f32 {
   if (a > 1e18) { return sign(x) * (log(a) + 0.6931471805599453); }
   return sign(x) * log(a + sqrt(a * a + 1.0));
 }
+fn g_sqrt(x: f32) -> f32 { if (x < 0.0) { return g_nan(); } return sqrt(x); }
+fn g_log(x: f32) -> f32 {
+  // WGSL leaves log of 0 and of negatives undefined; C99 says -inf and NaN.
+  if (x < 0.0) { return g_nan(); }
+  if (x == 0.0) { return -g_inf(); }
+  return log(x);
+}
+fn g_asin(x: f32) -> f32 { if (abs(x) > 1.0) { return g_nan(); } return asin(x); }
+fn g_acos(x: f32) -> f32 { if (abs(x) > 1.0) { return g_nan(); } return acos(x); }
 fn g_acosh(x: f32) -> f32 {
+  if (x < 1.0) { return g_nan(); }
   if (x > 1e18) { return log(x) + 0.6931471805599453; }
   return log(x + sqrt(x * x - 1.0));
 }
-fn g_atanh(x: f32) -> f32 { return 0.5 * (g_log1p(x) - g_log1p(-x)); }
+fn g_atanh(x: f32) -> f32 {
+  if (abs(x) > 1.0) { return g_nan(); }
+  if (abs(x) == 1.0) { return x * g_inf(); }
+  return 0.5 * (g_log1p(x) - g_log1p(-x));
+}
 fn g_erf(x0: f32) -> f32 {
   // Rational approximation on [-4, 4] (erf is +-1 to f32 precision beyond).
   if (g_isnan(x0)) { return x0; }
@@ -163,7 +179,14 @@ fn g_div_i32(a: i32, b: i32) -> i32 { if (b == 0) { return 0; } if (b == -1) { r
 fn g_rem_i32(a: i32, b: i32) -> i32 { if (b == 0 || b == -1) { return 0; } return a % b; }
 fn g_div_u32(a: u32, b: u32) -> u32 { if (b == 0u) { return 0u; } return a / b; }
 fn g_rem_u32(a: u32, b: u32) -> u32 { if (b == 0u) { return 0u; } return a % b; }
-fn g_f2i(x: f32) -> i32 { if (!g_isfinite(x)) { return 0; } return i32(clamp(trunc(x), -2147483648.0, 2147483520.0)); }
+fn g_f2i(x: f32) -> i32 {
+  // Truncate, then wrap modulo 2^32 as the CPU's Int32Array store does (exact: f32 values
+  // past 2^24 are integers whose low bits survive the subtraction).
+  if (!g_isfinite(x)) { return 0; }
+  let t = trunc(x);
+  if (abs(t) < 2147483648.0) { return i32(t); }
+  return bitcast<i32>(u32(t - floor(t / 4294967296.0) * 4294967296.0));
+}
 fn g_f2u(x: f32) -> u32 { if (!g_isfinite(x)) { return 0u; } return bitcast<u32>(g_f2i(x)); }
 fn g_nextafter(a: f32, b: f32) -> f32 {
   if (g_isnan(a) || g_isnan(b)) { return g_nan(); }
@@ -190,7 +213,7 @@ fn c_abs(a: vec2<f32>) -> f32 {
   return m * sqrt(x * x + y * y);
 }
 fn c_exp(a: vec2<f32>) -> vec2<f32> { let r = exp(a.x); return vec2<f32>(r * cos(a.y), r * sin(a.y)); }
-fn c_log(a: vec2<f32>) -> vec2<f32> { return vec2<f32>(log(c_abs(a)), atan2(a.y, a.x)); }
+fn c_log(a: vec2<f32>) -> vec2<f32> { return vec2<f32>(g_log(c_abs(a)), atan2(a.y, a.x)); }
 `;
 
 type Ex = (xs: string[], d: DType) => string;
@@ -214,16 +237,16 @@ export const ELEMENTWISE: Record<string, Ex> = {
   ceil: un("ceil"),
   round: un("g_round"),
   exp: fl(([x]) => `exp(${x})`, undefined, undefined, undefined, ([x]) => `c_exp(${x})`),
-  log: fl(([x]) => `log(${x})`, undefined, undefined, undefined, ([x]) => `c_log(${x})`),
+  log: fl(([x]) => `g_log(${x})`, undefined, undefined, undefined, ([x]) => `c_log(${x})`),
   expm1: un("g_expm1"),
   log1p: un("g_log1p"),
-  sqrt: un("sqrt"),
+  sqrt: un("g_sqrt"),
   cbrt: un("g_cbrt"),
   sin: un("sin"),
   cos: un("cos"),
   tan: un("tan"),
-  asin: un("asin"),
-  acos: un("acos"),
+  asin: un("g_asin"),
+  acos: un("g_acos"),
   atan: un("atan"),
   sinh: un("g_sinh"),
   cosh: un("cosh"),
@@ -284,7 +307,7 @@ export function integerPow(x: string, y: number, d: DType): string {
 /** `convert_element_type` from `from` to `to`. */
 export function convert(x: string, from: DType, to: DType): string {
   if (from === to) return x;
-  if (to === "bool") return from === "complex64" ? `any(${x} != vec2<f32>(0.0))` : from === "float32" ? `(${x} != 0.0)` : `(${x} != ${literal(0, from)})`;
+  if (to === "bool") return from === "complex64" ? `any(${x} != vec2<f32>(0.0))` : from === "float32" ? `((bitcast<u32>(${x}) & 0x7fffffffu) != 0u)` : `(${x} != ${literal(0, from)})`;
   if (from === "bool") return `select(${literal(0, to)}, ${literal(1, to)}, ${x})`;
   if (to === "complex64") return `vec2<f32>(f32(${x}), 0.0)`;
   if (from === "complex64") return convert(`${x}.x`, "float32", to);
