@@ -56,20 +56,20 @@ var<private> g_pinf: u32 = 0x7f800000u;
 fn g_nan() -> f32 { return bitcast<f32>(g_qnan); }
 fn g_inf() -> f32 { return bitcast<f32>(g_pinf); }
 fn g_expm1(x: f32) -> f32 {
-  let u = exp(x);
+  let u = g_exp(x);
   if (u == 1.0) { return x; }
   let um1 = u - 1.0;
   if (um1 == -1.0) { return -1.0; }
   if (!g_isfinite(u)) { return u; }
-  return um1 * x / log(u);
+  return um1 * x / g_log(u);
 }
 fn g_log1p(x: f32) -> f32 {
   if (x < -1.0) { return g_nan(); }
   if (x == -1.0) { return -g_inf(); }
   let u = 1.0 + x;
   if (u == 1.0) { return x; }
-  if (!g_isfinite(u)) { return log(u); }
-  return log(u) * x / (u - 1.0);
+  if (!g_isfinite(u)) { return g_log(u); }
+  return g_log(u) * x / (u - 1.0);
 }
 fn g_cbrt(x: f32) -> f32 {
   if (x == 0.0 || !g_isfinite(x)) { return x; }
@@ -77,7 +77,85 @@ fn g_cbrt(x: f32) -> f32 {
   y = y - (y * y * y - x) / (3.0 * y * y);
   return y;
 }
-fn g_tanh(x: f32) -> f32 { if (abs(x) > 9.0) { return sign(x); } return tanh(x); }
+// sin/cos/tan to a few ulp (WGSL only promises 2^-11 absolute): Cody-Waite reduction by
+// pi/2 in three parts, then Cephes' single-precision minimax polynomials on [-pi/4, pi/4].
+fn g_sincos_r(x: f32) -> vec2<f32> {
+  let k = round(x * 0.63661977236758134);
+  let r = ((x - k * 1.5703125) - k * 4.837512969970703125e-4) - k * 7.54978995489188216e-8;
+  let z = r * r;
+  let s = r + r * z * (-1.6666654611e-1 + z * (8.3321608736e-3 + z * -1.9515295891e-4));
+  let c = 1.0 - 0.5 * z + z * z * (4.166664568298827e-2 + z * (-1.388731625493765e-3 + z * 2.443315711809948e-5));
+  let q = u32(i32(k) & 3);
+  if (q == 0u) { return vec2<f32>(s, c); }
+  if (q == 1u) { return vec2<f32>(c, -s); }
+  if (q == 2u) { return vec2<f32>(-s, -c); }
+  return vec2<f32>(-c, s);
+}
+fn g_sin(x: f32) -> f32 { if (!g_isfinite(x)) { return g_nan(); } if (abs(x) > 1e5) { return sin(x); } return g_sincos_r(x).x; }
+fn g_cos(x: f32) -> f32 { if (!g_isfinite(x)) { return g_nan(); } if (abs(x) > 1e5) { return cos(x); } return g_sincos_r(x).y; }
+fn g_tan(x: f32) -> f32 { if (!g_isfinite(x)) { return g_nan(); } if (abs(x) > 1e5) { return tan(x); } let sc = g_sincos_r(x); return sc.x / sc.y; }
+// exp, tanh, asin/acos/atan/atan2 to a few ulp from Cephes' single-precision algorithms
+// (WGSL's builtins only promise errors of thousands of ulp for some of these).
+fn g_ldexp(p: f32, n: i32) -> f32 {
+  let h = n / 2;
+  return p * bitcast<f32>(u32(h + 127) << 23u) * bitcast<f32>(u32(n - h + 127) << 23u);
+}
+fn g_exp(x: f32) -> f32 {
+  if (g_isnan(x)) { return x; }
+  if (x > 88.72284) { return g_inf(); }
+  if (x < -103.97208) { return 0.0; }
+  let n = round(x * 1.44269504088896341);
+  let r = (x - n * 0.693359375) - n * -2.12194440e-4;
+  let p = ((((((1.9875691500e-4 * r + 1.3981999507e-3) * r + 8.3334519073e-3) * r + 4.1665795894e-2) * r
+    + 1.6666665459e-1) * r + 5.0000001201e-1) * r * r + r) + 1.0;
+  return g_ldexp(p, i32(n));
+}
+fn g_tanh(x: f32) -> f32 {
+  let a = abs(x);
+  if (a > 9.0) { return sign(x); }
+  if (a < 0.625) {
+    let z = x * x;
+    return ((((-5.70498872745e-3 * z + 2.06390887954e-2) * z - 5.37397155531e-2) * z + 1.33314422036e-1) * z - 3.33332819422e-1) * z * x + x;
+  }
+  return sign(x) * (1.0 - 2.0 / (g_exp(2.0 * a) + 1.0));
+}
+fn g_asin_core(a: f32) -> f32 {
+  // a in [0, 1]
+  var z: f32; var s: f32; var big = a > 0.5;
+  if (big) { z = 0.5 * (1.0 - a); s = sqrt(z); } else { z = a * a; s = a; }
+  let p = ((((4.2163199048e-2 * z + 2.4181311049e-2) * z + 4.5470025998e-2) * z + 7.4953002686e-2) * z + 1.6666752422e-1) * z * s + s;
+  if (big) { return 1.5707963267948966 - 2.0 * p; }
+  return p;
+}
+fn g_asin(x: f32) -> f32 { if (!(abs(x) <= 1.0)) { return g_nan(); } return sign(x) * g_asin_core(abs(x)); }
+fn g_acos(x: f32) -> f32 {
+  if (!(abs(x) <= 1.0)) { return g_nan(); }
+  if (x > 0.5) { return 2.0 * g_asin_core(sqrt(0.5 * (1.0 - x))); }
+  if (x < -0.5) { return 3.14159265358979 - 2.0 * g_asin_core(sqrt(0.5 * (1.0 + x))); }
+  return 1.5707963267948966 - sign(x) * g_asin_core(abs(x));
+}
+fn g_atan(x: f32) -> f32 {
+  if (g_isnan(x)) { return x; }
+  let a = abs(x);
+  var y0 = 0.0; var t = a;
+  if (a > 2.414213562373095) { y0 = 1.5707963267948966; t = -1.0 / a; }
+  else if (a > 0.4142135623730950) { y0 = 0.7853981633974483; t = (a - 1.0) / (a + 1.0); }
+  let z = t * t;
+  let p = (((8.05374449538e-2 * z - 1.38776856032e-1) * z + 1.99777106478e-1) * z - 3.33329491539e-1) * z * t + t;
+  return sign(x) * (y0 + p);
+}
+fn g_atan2(y: f32, x: f32) -> f32 {
+  if (g_isnan(x) || g_isnan(y)) { return g_nan(); }
+  if (x == 0.0) {
+    if (y == 0.0) { return select(select(0.0, -0.0, bitcast<u32>(y) != 0u), select(3.14159265358979, -3.14159265358979, bitcast<u32>(y) != 0u), bitcast<u32>(x) != 0u); }
+    return sign(y) * 1.5707963267948966;
+  }
+  if (!g_isfinite(x) || !g_isfinite(y)) { return atan2(y, x); }
+  let t = g_atan(y / x);
+  if (x > 0.0) { return t; }
+  if (y >= 0.0 && bitcast<u32>(y) == bitcast<u32>(abs(y))) { return t + 3.14159265358979; }
+  return t - 3.14159265358979;
+}
 fn g_sinh(x: f32) -> f32 {
   if (abs(x) < 0.5) { let x2 = x * x; return x * (1.0 + x2 / 6.0 * (1.0 + x2 / 20.0 * (1.0 + x2 / 42.0))); }
   return sinh(x);
@@ -85,22 +163,32 @@ fn g_sinh(x: f32) -> f32 {
 fn g_asinh(x: f32) -> f32 {
   let a = abs(x);
   if (a < 0.5) { return sign(x) * g_log1p(a + a * a / (1.0 + sqrt(1.0 + a * a))); }
-  if (a > 1e18) { return sign(x) * (log(a) + 0.6931471805599453); }
-  return sign(x) * log(a + sqrt(a * a + 1.0));
+  if (a > 1e18) { return sign(x) * (g_log(a) + 0.6931471805599453); }
+  return sign(x) * g_log(a + sqrt(a * a + 1.0));
 }
 fn g_sqrt(x: f32) -> f32 { if (x < 0.0) { return g_nan(); } return sqrt(x); }
 fn g_log(x: f32) -> f32 {
-  // WGSL leaves log of 0 and of negatives undefined; C99 says -inf and NaN.
-  if (x < 0.0) { return g_nan(); }
+  // WGSL leaves log of 0 and of negatives undefined (C99: -inf and NaN) and only promises
+  // 2^-21 absolute accuracy; Cephes' logf on the mantissa gives ~1 ulp.
+  if (g_isnan(x) || x < 0.0) { return g_nan(); }
   if (x == 0.0) { return -g_inf(); }
-  return log(x);
+  if (!g_isfinite(x)) { return x; }
+  if (x < 1.1754944e-38) { return log(x); }
+  let bits = bitcast<u32>(x);
+  var e = f32(i32((bits >> 23u) & 0xffu) - 126);
+  var m = bitcast<f32>((bits & 0x007fffffu) | 0x3f000000u);
+  var t: f32;
+  if (m < 0.70710678118654752) { e = e - 1.0; t = 2.0 * m - 1.0; } else { t = m - 1.0; }
+  let z = t * t;
+  var y = ((((((((7.0376836292e-2 * t - 1.1514610310e-1) * t + 1.1676998740e-1) * t - 1.2420140846e-1) * t
+    + 1.4249322787e-1) * t - 1.6668057665e-1) * t + 2.0000714765e-1) * t - 2.4999993993e-1) * t + 3.3333331174e-1) * t * z;
+  y = y + -2.12194440e-4 * e - 0.5 * z;
+  return t + y + 0.693359375 * e;
 }
-fn g_asin(x: f32) -> f32 { if (abs(x) > 1.0) { return g_nan(); } return asin(x); }
-fn g_acos(x: f32) -> f32 { if (abs(x) > 1.0) { return g_nan(); } return acos(x); }
 fn g_acosh(x: f32) -> f32 {
   if (x < 1.0) { return g_nan(); }
-  if (x > 1e18) { return log(x) + 0.6931471805599453; }
-  return log(x + sqrt(x * x - 1.0));
+  if (x > 1e18) { return g_log(x) + 0.6931471805599453; }
+  return g_log(x + sqrt(x * x - 1.0));
 }
 fn g_atanh(x: f32) -> f32 {
   if (abs(x) > 1.0) { return g_nan(); }
@@ -127,8 +215,8 @@ fn g_erf(x0: f32) -> f32 {
   return x * p / q;
 }
 fn g_logistic(x: f32) -> f32 {
-  if (x >= 0.0) { return 1.0 / (1.0 + exp(-x)); }
-  let e = exp(x);
+  if (x >= 0.0) { return 1.0 / (1.0 + g_exp(-x)); }
+  let e = g_exp(x);
   return e / (1.0 + e);
 }
 fn g_sign(x: f32) -> f32 { if (g_isnan(x)) { return x; } return sign(x); }
@@ -212,7 +300,7 @@ fn c_abs(a: vec2<f32>) -> f32 {
   let x = a.x / m; let y = a.y / m;
   return m * sqrt(x * x + y * y);
 }
-fn c_exp(a: vec2<f32>) -> vec2<f32> { let r = exp(a.x); return vec2<f32>(r * cos(a.y), r * sin(a.y)); }
+fn c_exp(a: vec2<f32>) -> vec2<f32> { let r = exp(a.x); return vec2<f32>(r * g_cos(a.y), r * g_sin(a.y)); }
 fn c_log(a: vec2<f32>) -> vec2<f32> { return vec2<f32>(g_log(c_abs(a)), atan2(a.y, a.x)); }
 `;
 
@@ -236,18 +324,18 @@ export const ELEMENTWISE: Record<string, Ex> = {
   floor: un("floor"),
   ceil: un("ceil"),
   round: un("g_round"),
-  exp: fl(([x]) => `exp(${x})`, undefined, undefined, undefined, ([x]) => `c_exp(${x})`),
+  exp: fl(([x]) => `g_exp(${x})`, undefined, undefined, undefined, ([x]) => `c_exp(${x})`),
   log: fl(([x]) => `g_log(${x})`, undefined, undefined, undefined, ([x]) => `c_log(${x})`),
   expm1: un("g_expm1"),
   log1p: un("g_log1p"),
   sqrt: un("g_sqrt"),
   cbrt: un("g_cbrt"),
-  sin: un("sin"),
-  cos: un("cos"),
-  tan: un("tan"),
+  sin: un("g_sin"),
+  cos: un("g_cos"),
+  tan: un("g_tan"),
   asin: un("g_asin"),
   acos: un("g_acos"),
-  atan: un("atan"),
+  atan: un("g_atan"),
   sinh: un("g_sinh"),
   cosh: un("cosh"),
   tanh: un("g_tanh"),
@@ -267,7 +355,7 @@ export const ELEMENTWISE: Record<string, Ex> = {
   pow: fl(([a, b]) => `g_pow(${a}, ${b})`, ([a, b]) => `g_ipow_i32(${a}, ${b})`, ([a, b]) => `g_ipow_u32(${a}, ${b})`),
   max: fl(([a, b]) => `g_max(${a}, ${b})`, ([a, b]) => `max(${a}, ${b})`, undefined, ([a, b]) => `(${a} || ${b})`),
   min: fl(([a, b]) => `g_min(${a}, ${b})`, ([a, b]) => `min(${a}, ${b})`, undefined, ([a, b]) => `(${a} && ${b})`),
-  atan2: un2("atan2"),
+  atan2: un2("g_atan2"),
   nextafter: un2("g_nextafter"),
   and: fl(() => { throw new Error("and on float"); }, ([a, b]) => `(${a} & ${b})`, undefined, ([a, b]) => `(${a} && ${b})`),
   or: fl(() => { throw new Error("or on float"); }, ([a, b]) => `(${a} | ${b})`, undefined, ([a, b]) => `(${a} || ${b})`),
