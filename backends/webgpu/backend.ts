@@ -13,6 +13,7 @@ import { cpuBackend } from "../cpu";
 import { fusedKernel, type FNode, type KernelCode } from "./emit";
 import { FUSE_RULES, REDUCTIONS } from "./fuse-rules";
 import { KERNELS, treeReduceKernel } from "./kernels";
+import { type KernelPlan, PLANS, runPlan } from "./kernels/plan";
 import type { Transport } from "./transport";
 import { gpuItemSize, valueType } from "./wgsl";
 
@@ -158,12 +159,32 @@ export class WebGpuBackend implements Backend {
     return k ?? null;
   }
 
+  private plans = new Map<string, KernelPlan | null>();
+  /** A multi-dispatch plan (scatters, long sorts) where no single kernel exists. */
+  planFor(prim: string, params: Params, ins: readonly ShapedArray[], outs: readonly ShapedArray[]): KernelPlan | null {
+    const build = PLANS[prim];
+    if (!build) return null;
+    const key = `${prim}|${JSON.stringify(params)}|${ins.map((a) => a.str()).join(",")}|${outs.map((a) => a.str()).join(",")}`;
+    let p = this.plans.get(key);
+    if (p === undefined) {
+      try { p = build(ins, params, outs); } catch (e) { if (!(e instanceof UnsupportedOnBackendError)) throw e; p = null; }
+      this.plans.set(key, p);
+    }
+    return p;
+  }
+
   execute(prim: string, params: Params, inputs: readonly { buffer: Buffer; aval: ShapedArray }[],
           outAvals: readonly ShapedArray[]): Buffer[] {
     const ins = inputs.map((i) => i.aval);
     for (const a of [...ins, ...outAvals]) valueType(a.dtype);
     const k = this.kernelFor(prim, params, ins, outAvals);
-    if (!k) return this.onCpu(prim, params, inputs, outAvals);
+    if (!k) {
+      const plan = this.planFor(prim, params, ins, outAvals);
+      if (plan && ins.every((a) => a.size > 0) && outAvals.every((a) => a.size > 0)) {
+        return runPlan(this, plan, inputs.map((i) => i.buffer as GpuBuffer), outAvals);
+      }
+      return this.onCpu(prim, params, inputs, outAvals);
+    }
     const outs = outAvals.map((a) => this.alloc(a.size * gpuItemSize(a.dtype)));
     if (outAvals.every((a) => a.size > 0) && ins.every((a) => a.size > 0)) {
       this.dispatch(k, inputs.map((i) => i.buffer as GpuBuffer), outs);
@@ -187,4 +208,4 @@ export class WebGpuBackend implements Backend {
 }
 
 /** Primitives that run on the CPU with automatic transfer (no WGSL kernel). */
-export const cpuOnly = (prim: string): boolean => !KERNELS[prim] && !FUSE_RULES[prim];
+export const cpuOnly = (prim: string): boolean => !KERNELS[prim] && !FUSE_RULES[prim] && !PLANS[prim];

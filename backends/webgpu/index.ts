@@ -7,7 +7,9 @@ import { browserTransport, nodeTransport, noAdapter } from "./transport";
 const isNode = typeof process !== "undefined" && !!process.versions?.node;
 
 registerBackendInit("webgpu", async () => {
-  if (isNode) return new WebGpuBackend(await nodeTransport());
+  // Every kernel writes its workgroup memory before reading it, so Dawn's zero-fill (which
+  // makes shader compiles slow on SwiftShader) is not needed.
+  if (isNode) return new WebGpuBackend(await nodeTransport(["enable-dawn-features=disable_workgroup_init"]));
   const gpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
   if (!gpu) throw new Error(noAdapter("navigator.gpu is undefined"));
   return new WebGpuBackend(await browserTransport(gpu));

@@ -3,6 +3,7 @@
 // (re, im) — the same interleaved layout as the CPU's Float32Array.
 import type { DType } from "../../core/dtype";
 import { UnsupportedOnBackendError } from "../../core/errors";
+import { COMPLEX_ELEMENTWISE, COMPLEX_PRELUDE } from "./complex";
 
 /** The WGSL type a value has inside a kernel. */
 export function valueType(d: DType): string {
@@ -302,7 +303,7 @@ fn c_abs(a: vec2<f32>) -> f32 {
 }
 fn c_exp(a: vec2<f32>) -> vec2<f32> { let r = exp(a.x); return vec2<f32>(r * g_cos(a.y), r * g_sin(a.y)); }
 fn c_log(a: vec2<f32>) -> vec2<f32> { return vec2<f32>(g_log(c_abs(a)), atan2(a.y, a.x)); }
-`;
+` + COMPLEX_PRELUDE;
 
 type Ex = (xs: string[], d: DType) => string;
 
@@ -362,6 +363,11 @@ export const ELEMENTWISE: Record<string, Ex> = {
   xor: fl(() => { throw new Error("xor on float"); }, ([a, b]) => `(${a} ^ ${b})`, undefined, ([a, b]) => `(${a} != ${b})`),
   eq: cmp("=="), ne: cmp("!="), lt: cmp("<"), le: cmp("<="), gt: cmp(">"), ge: cmp(">="),
 };
+// complex64 versions of the transcendental functions (complex.ts).
+for (const [p, c] of Object.entries(COMPLEX_ELEMENTWISE)) {
+  const real = ELEMENTWISE[p];
+  ELEMENTWISE[p] = (xs, d) => (d === "complex64" ? c(xs) : real(xs, d));
+}
 function un2(name: string): Ex { return fl(([a, b]) => `${name}(${a}, ${b})`); }
 function cmp(op: string): Ex {
   return (xs, d) => {

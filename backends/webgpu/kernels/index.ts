@@ -9,17 +9,37 @@ import { matmulKernel } from "./matmul";
 import { treeKernel, useTree } from "./reduce";
 import { threefryKernel } from "./random";
 import { cumulativeKernel } from "./scan";
+import { complexDotKernel } from "./complex-dot";
+import { convKernel } from "./conv";
+import { fftKernel } from "./fft";
+import { erfInvKernel, randomGammaGradKernel } from "./special";
+import { gatherKernel, takeAlongAxisKernel } from "./indexing";
+import { sortKernel } from "./sort";
+import { reduceWindowKernel, selectAndGatherAddKernel, selectAndScatterAddKernel } from "./window";
 
 export type KernelBuild = (ins: readonly ShapedArray[], params: any, outs: readonly ShapedArray[]) => KernelCode | null;
 
 export const KERNELS: Record<string, KernelBuild> = {
   dot_general: ([l, r], p: DotGeneralParams, [o]) =>
-    l.dtype === "bool" || l.dtype === "complex64" || r.dtype !== l.dtype ? null : matmulKernel(l, r, p, o),
+    l.dtype === "complex64" ? complexDotKernel(l, r, p, o)
+      : l.dtype === "bool" || r.dtype !== l.dtype ? null : matmulKernel(l, r, p, o),
   cumsum: cumulativeKernel("cumsum"),
   cumprod: cumulativeKernel("cumprod"),
   cummax: cumulativeKernel("cummax"),
   cummin: cumulativeKernel("cummin"),
   threefry2x32: threefryKernel,
+  conv_general_dilated: ([l, r], p, [o]) => convKernel(l, r, p, o),
+  reduce_window_sum: reduceWindowKernel("sum"),
+  reduce_window_max: reduceWindowKernel("max"),
+  reduce_window_min: reduceWindowKernel("min"),
+  select_and_gather_add: selectAndGatherAddKernel,
+  select_and_scatter_add: selectAndScatterAddKernel,
+  fft: fftKernel,
+  erf_inv: erfInvKernel,
+  random_gamma_grad: randomGammaGradKernel,
+  gather: gatherKernel,
+  take_along_axis: takeAlongAxisKernel,
+  sort: sortKernel,
 };
 
 /** The tree kernel for a lone reduction when it pays off, else null. */
