@@ -10,7 +10,7 @@ import { withTrace } from "../core/trace";
 import { evalJaxpr, leafAval, traceToJaxpr } from "../core/tracing";
 import * as tree from "../core/tree";
 import { simplify } from "./passes/simplify";
-import { jvpOfCall, stage, vmapOfCall } from "./staging";
+import { jvpOfCall, run, stage, vmapOfCall } from "./staging";
 import { leafArrays, normalizeArgnums } from "./util";
 
 export interface PjitParams { jaxpr: Jaxpr; name: string }
@@ -23,10 +23,7 @@ export const pjit: Primitive<PjitParams> = definePrimitive<PjitParams>("pjit", {
     return jaxpr.outAvals;
   },
   // Backends that compile whole programs (WebGPU) run the jaxpr as fused kernels.
-  impl: (args, { jaxpr }) => {
-    const exe = (args as ConcreteArray[]).find((a) => a.backend.name !== "cpu")?.backend.compile?.(jaxpr);
-    return exe ? exe.run(args as ConcreteArray[]) : evalJaxpr(jaxpr, [], args);
-  },
+  impl: (args, { jaxpr }) => run(jaxpr, args),
   jvp: (primals, tangents, { jaxpr, name }) =>
     jvpOfCall(jaxpr, primals, tangents, (args, body) => pjit.bind(args, { jaxpr: body, name: `jvp(${name})` }), true),
   batch: (args, dims, { jaxpr, name }, size) =>

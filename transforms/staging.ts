@@ -1,7 +1,8 @@
 // Staging sub-programs for call-like primitives (pjit, checkpoint, control flow): trace a
 // function into an open jaxpr whose constants lead its inputs, and the jvp / vmap of such
 // a call expressed as the same primitive over a transformed body.
-import type { NDArray } from "../core/array";
+import { ConcreteArray, type NDArray } from "../core/array";
+import { currentTrace, evalTrace } from "../core/trace";
 import type { ShapedArray } from "../core/aval";
 import { Jaxpr } from "../core/jaxpr";
 import { type Tangent, Zero } from "../core/primitive";
@@ -34,7 +35,18 @@ export function stageTree(op: string, f: (...args: any[]) => any, inTree: TreeDe
 const open = (p: Program): Staged =>
   ({ jaxpr: new Jaxpr([], [...p.jaxpr.constvars, ...p.jaxpr.invars], p.jaxpr.eqns, p.jaxpr.outvars), consts: p.consts });
 
-export const run = (j: Jaxpr, args: NDArray[]): NDArray[] => evalJaxpr(j, [], args);
+/**
+ * Evaluates a jaxpr. Concrete arguments on a backend that compiles whole programs (WebGPU)
+ * run it as that backend's fused executable, so jit bodies and the bodies of scan, while
+ * and cond loops are fused there too; anything else is evaluated equation by equation.
+ */
+export function run(j: Jaxpr, args: NDArray[]): NDArray[] {
+  if (currentTrace() === evalTrace && args.every((a) => a instanceof ConcreteArray)) {
+    const exe = (args as ConcreteArray[]).find((a) => a.backend.name !== "cpu")?.backend.compile?.(j);
+    if (exe) return exe.run(args as ConcreteArray[]);
+  }
+  return evalJaxpr(j, [], args);
+}
 
 /**
  * jvp of a call primitive whose body is `jaxpr`: stages the body's jvp (primals ++ nonzero

@@ -10,7 +10,7 @@ import type { Backend, Buffer } from "../backend";
 import type { Jaxpr } from "../../core/jaxpr";
 import { compileJaxpr, type Executable } from "./compile";
 import { cpuBackend } from "../cpu";
-import { fusedKernel, type FNode, type KernelCode } from "./emit";
+import { fusedKernel, type FNode, type KernelCode, strides } from "./emit";
 import { FUSE_RULES, REDUCTIONS } from "./fuse-rules";
 import { KERNELS, treeReduceKernel } from "./kernels";
 import { type KernelPlan, PLANS, runPlan } from "./kernels/plan";
@@ -177,6 +177,9 @@ export class WebGpuBackend implements Backend {
           outAvals: readonly ShapedArray[]): Buffer[] {
     const ins = inputs.map((i) => i.aval);
     for (const a of [...ins, ...outAvals]) valueType(a.dtype);
+    const copied = this.byCopy(prim, params, inputs, outAvals);
+    if (copied) return copied;
+    if (prim === "concatenate" && inputs.length >= this.maxBindings) return this.concatInChunks(params, inputs, outAvals[0]);
     const k = this.kernelFor(prim, params, ins, outAvals);
     if (!k) {
       const plan = this.planFor(prim, params, ins, outAvals);
@@ -190,6 +193,61 @@ export class WebGpuBackend implements Backend {
       this.dispatch(k, inputs.map((i) => i.buffer as GpuBuffer), outs);
     } else if (outAvals.some((a) => a.size > 0)) return this.onCpu(prim, params, inputs, outAvals, outs);
     return outs;
+  }
+
+  /**
+   * Reshapes, contiguous slices (a scan reading row i) and concatenations along the
+   * outermost non-unit axis (a scan stacking its rows) are buffer copies: no kernel, and no
+   * new pipeline per offset.
+   */
+  private byCopy(prim: string, params: Params, inputs: readonly { buffer: Buffer; aval: ShapedArray }[], outs: readonly ShapedArray[]): Buffer[] | null {
+    const out = outs[0];
+    if (out === undefined || out.size === 0 || outs.length !== 1) return null;
+    const item = gpuItemSize(out.dtype);
+    const copy = (src: Buffer, dst: GpuBuffer, n: number, srcOffset: number, dstOffset: number) =>
+      this.transport.push({ t: "copy", src: (src as GpuBuffer).id, dst: dst.id, size: n * item, srcOffset: srcOffset * item, dstOffset: dstOffset * item });
+    if (prim === "reshape" || prim === "stop_gradient") {
+      const o = this.alloc(out.size * item);
+      copy(inputs[0].buffer, o, out.size, 0, 0);
+      return [o];
+    }
+    if (prim === "slice") {
+      const { startIndices, limitIndices, strides: st } = params as unknown as { startIndices: number[]; limitIndices: number[]; strides: number[] | null };
+      const shape = inputs[0].aval.shape;
+      if (st && st.some((v) => v !== 1)) return null;
+      const d = shape.findIndex((n, j) => limitIndices[j] - startIndices[j] !== n);
+      if (d >= 0 && (shape.slice(0, d).some((_, j) => limitIndices[j] - startIndices[j] !== 1) || shape.slice(d + 1).some((n, j) => limitIndices[d + 1 + j] - startIndices[d + 1 + j] !== n))) return null;
+      const stride = strides(shape);
+      const offset = startIndices.reduce((a, v, j) => a + v * stride[j], 0);
+      const o = this.alloc(out.size * item);
+      copy(inputs[0].buffer, o, out.size, offset, 0);
+      return [o];
+    }
+    if (prim === "concatenate") {
+      const { dimension } = params as unknown as { dimension: number };
+      if (out.shape.slice(0, dimension).some((n) => n !== 1)) return null;
+      const o = this.alloc(out.size * item);
+      let at = 0;
+      for (const i of inputs) { if (i.aval.size) copy(i.buffer, o, i.aval.size, 0, at); at += i.aval.size; }
+      return [o];
+    }
+    return null;
+  }
+
+  /** A concatenation of more operands than a kernel can bind, as a tree of smaller ones. */
+  private concatInChunks(params: Params, inputs: readonly { buffer: Buffer; aval: ShapedArray }[], out: ShapedArray): Buffer[] {
+    const { dimension } = params as unknown as { dimension: number };
+    const per = this.maxBindings - 1, parts: { buffer: Buffer; aval: ShapedArray }[] = [];
+    for (let i = 0; i < inputs.length; i += per) {
+      const chunk = inputs.slice(i, i + per);
+      const shape = [...chunk[0].aval.shape];
+      shape[dimension] = chunk.reduce((a, c) => a + c.aval.shape[dimension], 0);
+      const aval = out.withShape(shape);
+      parts.push({ buffer: this.execute("concatenate", params, chunk, [aval])[0], aval });
+    }
+    const res = this.execute("concatenate", params, parts, [out]);
+    for (const p of parts) this.release(p.buffer as GpuBuffer);
+    return res;
   }
 
   /** Runs a primitive on the CPU backend, moving operands and results (Node only). */

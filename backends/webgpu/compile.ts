@@ -82,6 +82,7 @@ export function compileJaxpr(backend: WebGpuBackend, j: Jaxpr): Executable | nul
   const fusible = new Set<JaxprEqn>();
   for (const e of j.eqns) {
     if (!FUSE_RULES[e.prim.name] || e.outvars.length !== 1) continue;
+    if (e.inputs.filter((x) => x instanceof Var).length >= backend.maxBindings) continue;
     if (backend.kernelFor(e.prim.name, e.params, e.inputs.map((x) => x.aval), e.outvars.map((v) => v.aval))) fusible.add(e);
   }
   const inlined = new Set<Var>();

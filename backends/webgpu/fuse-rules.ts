@@ -149,22 +149,22 @@ const concatenate: FuseRule = (k, n, idx) => {
   const { dimension } = n.params as unknown as ConcatenateParams;
   const oc = k.coords(idx, n.aval.shape);
   const c = oc[dimension];
-  const parts = n.args.filter((a) => a.aval.size > 0);
-  // Nested selects from the last operand backwards; each operand reads a clamped index.
+  const cv = k.fresh("cat");
+  k.line(`var ${cv}: ${valueType(n.aval.dtype)};`);
+  // One flat `if` per operand (nested selects or else-if chains overflow WGSL parsers
+  // for the hundreds of operands that stacking a scan's outputs produces).
   let offset = 0;
-  const vals: { start: number; v: string }[] = [];
   for (const a of n.args) {
     const len = a.aval.shape[dimension];
     if (a.aval.size > 0) {
-      const ic = oc.map((cc, d) => (d === dimension ? `min(select(0u, ${c} - ${offset}u, ${c} >= ${offset}u), ${len - 1}u)` : cc));
-      vals.push({ start: offset, v: at(k, a, k.flat(ic, a.aval.shape)) });
+      k.open(`if (${c} >= ${offset}u && ${c} < ${offset + len}u)`);
+      const ic = oc.map((cc, d) => (d === dimension ? (offset ? `(${c} - ${offset}u)` : c) : cc));
+      k.line(`${cv} = ${at(k, a, k.flat(ic, a.aval.shape))};`);
+      k.close();
     }
     offset += len;
   }
-  if (!parts.length) return literal(0, n.aval.dtype);  // empty output: never evaluated
-  let e = vals[0].v;
-  for (const { start, v } of vals.slice(1)) e = `select(${e}, ${v}, ${c} >= ${start}u)`;
-  return e;
+  return cv;
 };
 
 const selectN: FuseRule = (k, n, idx) => {

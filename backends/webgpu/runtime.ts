@@ -13,7 +13,7 @@ export type GpuCommand =
   | { t: "write"; id: number; data: ArrayBuffer }
   | { t: "compile"; pid: number; code: string; nin: number; nout: number }
   | { t: "dispatch"; pid: number; bufs: number[]; wg: [number, number, number] }
-  | { t: "copy"; src: number; dst: number; size: number }
+  | { t: "copy"; src: number; dst: number; size: number; srcOffset?: number; dstOffset?: number }
   | { t: "read"; rid: number; id: number; size: number; sab?: SharedArrayBuffer };
 
 /** Messages back to the frontend. */
@@ -125,7 +125,7 @@ export function gpuRuntime(device: GPUDevice, post: (m: GpuReply, transfer?: Arr
       }
       case "copy":
         endPass();
-        enc().copyBufferToBuffer(buf(c.src), 0, buf(c.dst), 0, Math.ceil(c.size / 4) * 4);
+        enc().copyBufferToBuffer(buf(c.src), c.srcOffset ?? 0, buf(c.dst), c.dstOffset ?? 0, Math.ceil(c.size / 4) * 4);
         return;
       case "read":
         read(c);
