@@ -76,7 +76,8 @@ export const structuralKernels = {
     const [outer, n, inner] = aroundAxis(x.aval.shape, axis);
     const m = idx.aval.shape[axis];
     const out = x.data.slice();
-    const combine = { set: (_a: number, b: number) => b, add: (a: number, b: number) => a + b,
+    // bool adds as logical or (stored 0/1), as in JAX.
+    const combine = { set: (_a: number, b: number) => b, add: x.aval.dtype === "bool" ? (a: number, b: number) => (a || b ? 1 : 0) : (a: number, b: number) => a + b,
       mul: x.aval.dtype === "int32" || x.aval.dtype === "uint32" ? Math.imul : (a: number, b: number) => a * b,
       min: (a: number, b: number) => (a !== a || b !== b ? NaN : Math.min(a, b)), max: (a: number, b: number) => (a !== a || b !== b ? NaN : Math.max(a, b)) }[mode];
     for (let o = 0; o < outer; o++) {
