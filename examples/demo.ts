@@ -1,6 +1,7 @@
 // `npm run demo`: fit a line y = a x + b to noisy data by gradient descent, with the
 // gradient from `valueAndGrad` and the whole update step compiled by `jit`.
 import { jit, makeJaxpr, np, valueAndGrad, type NDArray } from "graft";
+import { fitSine } from "./sine-regression";
 
 const xs = np.linspace(-1, 1, 64);
 const ys = xs.mul(3).add(0.5).add(np.sin(xs.mul(40)).mul(0.05)); // a = 3, b = 0.5, plus a wiggle
@@ -23,3 +24,8 @@ for (let i = 0; i <= 100; i++) {
 console.log(`\nfitted: a = ${params.a.item().toFixed(4)} (true 3), b = ${params.b.item().toFixed(4)} (true 0.5)`);
 console.log("\nthe gradient of the loss, as a traced program (jaxpr):");
 console.log(makeJaxpr((p: Params) => valueAndGrad(loss)(p)[1])(params).toString());
+
+// The same loop with graft/nn: an MLP fits sin(x) (examples/sine-regression.ts).
+console.log("\nan nn.MLP (1-32-32-1, tanh) fitting sin(x) on [-pi, pi] with Adam:");
+const { mse } = fitSine({ steps: 400 });
+console.log(`test MSE ${mse.toExponential(2)}`);
