@@ -75,7 +75,8 @@ export function compileJaxpr(backend: WebGpuBackend, j: Jaxpr): Executable | nul
   const users = new Map<Var, JaxprEqn[]>();
   for (const e of j.eqns) {
     for (const v of e.outvars) producer.set(v, e);
-    for (const x of e.inputs) if (x instanceof Var) { const u = users.get(x) ?? []; u.push(e); users.set(x, u); }
+    // Users are equations: `mul y y` uses y once, so y can still inline.
+    for (const x of new Set(e.inputs)) if (x instanceof Var) { const u = users.get(x) ?? []; u.push(e); users.set(x, u); }
   }
   const outputs = new Set(j.outvars.filter((x): x is Var => x instanceof Var));
   // An equation is fusible when its primitive has a fusion rule and a kernel for these types.
@@ -86,19 +87,27 @@ export function compileJaxpr(backend: WebGpuBackend, j: Jaxpr): Executable | nul
     if (backend.kernelFor(e.prim.name, e.params, e.inputs.map((x) => x.aval), e.outvars.map((v) => v.aval))) fusible.add(e);
   }
   const inlined = new Set<Var>();
+  // Decided from the last equation back, so each value's users are decided first. A value
+  // inlines into its users when they all end up in the same kernel (one user, or several
+  // with one root: the kernel computes it once per index); index ops inline anywhere.
   const decide = () => {
     inlined.clear();
-    for (const e of j.eqns) {
+    const rootOf = new Map<Var, Var | null>();
+    const root = (x: Var): Var | null => (inlined.has(x) ? rootOf.get(x) ?? null : x);
+    for (let k = j.eqns.length - 1; k >= 0; k--) {
+      const e = j.eqns[k];
       if (!fusible.has(e)) continue;
       const v = e.outvars[0];
       const us = users.get(v) ?? [];
       if (outputs.has(v) || !us.length || !us.every((u) => fusible.has(u))) continue;
+      const roots = new Set(us.map((u) => root(u.outvars[0])));
+      const one = roots.size === 1 && !roots.has(null) ? [...roots][0] : null;
       if (REDUCTIONS.has(e.prim.name)) {
         // Epilogue: one elementwise user at the same index, so the loop runs once per element.
-        if (us.length === 1 && ELEMENTWISE_SAME_INDEX(us[0].prim.name) && !useTree(e.prim.name, e.inputs[0].aval, v.aval)) inlined.add(v);
+        if (us.length === 1 && ELEMENTWISE_SAME_INDEX(us[0].prim.name) && !useTree(e.prim.name, e.inputs[0].aval, v.aval)) { inlined.add(v); rootOf.set(v, one); }
         continue;
       }
-      if (us.length === 1 || INDEX_OPS.has(e.prim.name)) inlined.add(v);
+      if (INDEX_OPS.has(e.prim.name) || us.length === 1 || one) { inlined.add(v); rootOf.set(v, one); }
     }
   };
   decide();
