@@ -9,6 +9,7 @@
 import type { DType, TypedArray } from "../../core/dtype";
 import type { ConvGeneralDilatedParams, ReduceWindowParams, SelectAndGatherAddParams } from "../../core/primitives";
 import { prod, strides } from "../../core/shape";
+import { fastConv } from "./matmul-conv";
 import { alloc, type CpuIn, type Kernel, permuted, stridedCopy } from "./util";
 
 // ---- window tables ---------------------------------------------------------------------
@@ -121,7 +122,7 @@ const asF64 = (x: CpuIn, perm: readonly number[]): Float64Array => {
   return t instanceof Float64Array ? t : Float64Array.from(t);
 };
 
-const convKernel: Kernel<ConvGeneralDilatedParams> = ([lhs, rhs], p, [outAval]) => {
+export const convKernel: Kernel<ConvGeneralDilatedParams> = ([lhs, rhs], p, [outAval]) => {
   const { lhsSpec, rhsSpec, outSpec } = p.dimensionNumbers;
   const fg = p.featureGroupCount, bg = p.batchGroupCount;
   const ls = lhs.aval.shape, rs = rhs.aval.shape;
@@ -262,7 +263,9 @@ const selectAndScatterAdd: Kernel<SelectAndGatherAddParams> = ([s, x], p, [outAv
 };
 
 export const convKernels = {
-  conv_general_dilated: convKernel,
+  // float32/float64 convs where im2col pays run on the SIMD GEMM (matmul-conv.ts); this
+  // kernel stays the reference for the rest and the oracle in property-tests/matmul-cpu.test.ts.
+  conv_general_dilated: fastConv(convKernel),
   reduce_window_sum: reduceWindowKernel("sum"),
   reduce_window_max: reduceWindowKernel("max"),
   reduce_window_min: reduceWindowKernel("min"),

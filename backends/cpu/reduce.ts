@@ -2,6 +2,7 @@
 import type { DType } from "../../core/dtype";
 import type { ArgReduceParams, CumulativeParams, DotGeneralParams, ReduceParams } from "../../core/primitives";
 import { prod } from "../../core/shape";
+import { fastDotGeneral } from "./matmul";
 import { alloc, aroundAxis, type Kernel, permuted } from "./util";
 
 type Combine = (acc: number, v: number) => number;
@@ -81,7 +82,7 @@ function cumulative(name: string): Kernel<CumulativeParams> {
   };
 }
 
-const dotGeneral: Kernel<DotGeneralParams> = ([a, b], { dimensionNumbers: [[lc, rc], [lb, rb]] }, [outAval]) => {
+export const dotGeneral: Kernel<DotGeneralParams> = ([a, b], { dimensionNumbers: [[lc, rc], [lb, rb]] }, [outAval]) => {
   const free = (nd: number, used: readonly number[]) => [...Array(nd).keys()].filter((i) => !used.includes(i));
   const lf = free(a.aval.ndim, [...lc, ...lb]), rf = free(b.aval.ndim, [...rc, ...rb]);
   const A = permuted(a, [...lb, ...lf, ...lc]);   // [B, M, K]
@@ -132,5 +133,7 @@ export const reduceKernels = {
   cumprod: cumulative("prod"),
   cummax: cumulative("max"),
   cummin: cumulative("min"),
-  dot_general: dotGeneral,
+  // float32/float64 above a small size run on the WebAssembly SIMD GEMM (matmul.ts); this
+  // loop stays the reference for the rest and the oracle in property-tests/matmul-cpu.test.ts.
+  dot_general: fastDotGeneral(dotGeneral),
 };

@@ -5,6 +5,7 @@ import type { Params } from "../../../core/primitive";
 import type { DotGeneralParams, ReduceParams } from "../../../core/primitives";
 import type { FNode, KernelCode } from "../emit";
 import { FUSE_RULES } from "../fuse-rules";
+import { choleskyKernel, triangularSolveKernel } from "./linalg";
 import { matmulKernel } from "./matmul";
 import { treeKernel, useTree } from "./reduce";
 import { threefryKernel } from "./random";
@@ -28,6 +29,8 @@ export const KERNELS: Record<string, KernelBuild> = {
   cummax: cumulativeKernel("cummax"),
   cummin: cumulativeKernel("cummin"),
   threefry2x32: threefryKernel,
+  cholesky: choleskyKernel,
+  triangular_solve: triangularSolveKernel,
   conv_general_dilated: ([l, r], p, [o]) => convKernel(l, r, p, o),
   reduce_window_sum: reduceWindowKernel("sum"),
   reduce_window_max: reduceWindowKernel("max"),
