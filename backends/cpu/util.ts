@@ -12,8 +12,14 @@ export const alloc = (aval: ShapedArray): TypedArray => allocate("cpu", aval.dty
 export function stridedCopy(src: TypedArray, offset: number, srcStrides: readonly number[],
                             outShape: readonly number[], out: TypedArray): TypedArray {
   const n = prod(outShape);
-  const rank = outShape.length;
   if (n === 0) return out;
+  // Unit dims move nothing; dropping them keeps the inner loop long (e.g. [512, 128, 1]).
+  if (outShape.includes(1) && outShape.length > 1) {
+    const keep = outShape.map((v, d) => (v !== 1 ? d : -1)).filter((d) => d >= 0);
+    outShape = keep.map((d) => outShape[d]);
+    srcStrides = keep.map((d) => srcStrides[d]);
+  }
+  const rank = outShape.length;
   if (rank === 0) { out[0] = src[offset]; return out; }
   const idx = new Array<number>(rank).fill(0);
   const last = rank - 1;
