@@ -8,26 +8,8 @@
 // of B (convolutions), unpacked matrix-vector kernels (axpy along rows, dot products), and
 // `wasmSimdPeak`, the tight mul+add loop the bench uses as the WebAssembly SIMD roofline.
 // Opcodes: https://webassembly.github.io/spec/core/binary/instructions.html (SIMD: 0xfd prefix).
+import { I32, name as str, s32, section, u32, V128, vec } from "./wasm-encode";
 
-const u32 = (n: number): number[] => {
-  const out: number[] = [];
-  do { let b = n & 0x7f; n >>>= 7; if (n) b |= 0x80; out.push(b); } while (n);
-  return out;
-};
-const s32 = (n: number): number[] => {
-  const out: number[] = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && !(b & 0x40)) || (n === -1 && b & 0x40)) { out.push(b); return out; }
-    out.push(b | 0x80);
-  }
-};
-const section = (id: number, body: number[]): number[] => [id, ...u32(body.length), ...body];
-const vec = (items: number[][]): number[] => [...u32(items.length), ...items.flat()];
-const str = (s: string): number[] => [...u32(s.length), ...[...s].map((c) => c.charCodeAt(0))];
-
-const I32 = 0x7f, V128 = 0x7b;
 const simd = (opcode: number, ...imm: number[]) => [0xfd, ...u32(opcode), ...imm];
 const op = {
   get: (i: number) => [0x20, ...u32(i)], set: (i: number) => [0x21, ...u32(i)], tee: (i: number) => [0x22, ...u32(i)],

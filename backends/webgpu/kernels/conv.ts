@@ -13,6 +13,7 @@ import type { ShapedArray } from "../../../core/aval";
 import type { ConvGeneralDilatedParams } from "../../../core/primitives";
 import { bindings, grid, KernelBuilder, type KernelCode, module, strides, WORKGROUP } from "../emit";
 import { PRELUDE } from "../wgsl";
+import { gemmMain } from "./matmul";
 
 const dilate = (d: number, r: number) => (d === 0 ? 0 : 1 + r * (d - 1));
 const prod = (xs: readonly number[]) => xs.reduce((a, b) => a * b, 1);
@@ -77,7 +78,7 @@ function directKernel(lhs: ShapedArray, rhs: ShapedArray, p: ConvGeneralDilatedP
   return { code: module(bindings([lhs, rhs], [out]), k.body()), wg: grid(Math.ceil(out.size / WORKGROUP)) };
 }
 
-const TILE = 64, TK = 16;
+const TILE = 64;
 
 /**
  * Implicit GEMM for feature group `wid.z`: rows are the group's output features, columns
@@ -114,51 +115,15 @@ function tiledKernel(lhs: ShapedArray, rhs: ShapedArray, p: ConvGeneralDilatedPa
     return [`(${col} / ${g.P}u) * ${g.ostN}u`, `(wid.z * ${M}u + ${row}) * ${g.ostO}u`,
       ...g.sp.map((d, s) => (d.outSize === 1 ? "" : `${ps[s]} * ${d.ost}u`))].filter(Boolean).join(" + ");
   };
-  const R4 = [0, 1, 2, 3];
-  const decl = R4.map((i) => R4.map((j) => `  var c${i}${j}: f32 = 0.0;`).join("\n")).join("\n");
-  const inner = [
-    ...R4.map((i) => `      let a${i} = As[kk][lid.y * 4u + ${i}u];`),
-    ...R4.map((j) => `      let b${j} = Bs[kk][lid.x * 4u + ${j}u];`),
-    ...R4.flatMap((i) => R4.map((j) => `      c${i}${j} = c${i}${j} + a${i} * b${j};`)),
-  ].join("\n");
-  const tail = R4.flatMap((i) => R4.map((j) =>
-    `  { let row = row0 + lid.y * 4u + ${i}u; let col = col0 + lid.x * 4u + ${j}u; if (row < ${M}u && col < ${Ncol}u) { out0[${oIdx("row", "col")}] = c${i}${j}; } }`)).join("\n");
   const code = `${PRELUDE}
 ${bindings([lhs, rhs], [out])}
-var<workgroup> As: array<array<f32, ${TILE}>, ${TK}>;
-var<workgroup> Bs: array<array<f32, ${TILE}>, ${TK}>;
-@compute @workgroup_size(16, 16)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  let row0 = wid.y * ${TILE}u;
-  let col0 = wid.x * ${TILE}u;
-  let t = lid.y * 16u + lid.x;
-${decl}
-  for (var k0: u32 = 0u; k0 < ${R}u; k0 = k0 + ${TK}u) {
-    for (var j: u32 = 0u; j < 4u; j = j + 1u) {
-      let e = t + j * 256u;
-      // Weight tile: 64 features x 16 contraction; column tile: 16 contraction x 64 columns.
-      let ar = e / ${TK}u; let ak = e % ${TK}u;
-      var a: f32 = 0.0;
-      { let row = row0 + ar; let r = k0 + ak;
-        if (row < ${M}u && r < ${R}u) { let cch = r / ${g.K}u; let tap = r % ${g.K}u; a = in1[${wIdx}]; } }
-      As[ak][ar] = a;
-      let bk = e / ${TILE}u; let bc = e % ${TILE}u;
-      var b: f32 = 0.0;
-      { let col = col0 + bc; let r = k0 + bk;
-        if (col < ${Ncol}u && r < ${R}u) {
-          ${bLoad.join("\n          ")}
-        } }
-      Bs[bk][bc] = b;
-    }
-    workgroupBarrier();
-    for (var kk: u32 = 0u; kk < ${TK}u; kk = kk + 1u) {
-${inner}
-    }
-    workgroupBarrier();
-  }
-${tail}
-}
-`;
+${gemmMain({
+    acc: "f32", M, N: Ncol, K: R, header: "",
+    // Weight tile: features x contraction (channel, tap); column tile: contraction x output positions.
+    loadA: `let r = kc; let cch = r / ${g.K}u; let tap = r % ${g.K}u; a = in1[${wIdx}];`,
+    loadB: `let r = kc; ${bLoad.join(" ")}`,
+    store: (v) => `out0[${oIdx("row", "col")}] = ${v};`,
+  })}`;
   return { code, wg: [Math.ceil(Ncol / TILE), Math.ceil(M / TILE), g.G] };
 }
 

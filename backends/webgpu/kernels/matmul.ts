@@ -47,8 +47,8 @@ export function matmulKernel(lhs: ShapedArray, rhs: ShapedArray, p: DotGeneralPa
   const dIn = lhs.dtype, acc = out.dtype === "float32" || dIn === "float32" ? "f32" : valueType(dIn);
   const cvt = (e: string, d: typeof dIn) => (valueType(d) === acc ? e : `${acc}(${e})`);
   const ld = (name: string, a: ShapedArray, idx: string) => cvt(a.dtype === "bool" ? `f32(${name}[${idx}])` : `${name}[${idx}]`, a.dtype);
-  const aIdx = operandIndex(lhs.shape, lb, lf, lc, "batch", "row", "kk");
-  const bIdx = operandIndex(rhs.shape, rb, rf, rc, "batch", "col", "kk");
+  const aIdx = operandIndex(lhs.shape, lb, lf, lc, "batch", "row", "kc");
+  const bIdx = operandIndex(rhs.shape, rb, rf, rc, "batch", "col", "kc");
   const inputs = [lhs, rhs, ...(epi?.inputs ?? [])];
 
   // Store: the epilogue (or a conversion) at flat output index batch*M*N + row*N + col.
@@ -62,7 +62,39 @@ export function matmulKernel(lhs: ShapedArray, rhs: ShapedArray, p: DotGeneralPa
   k.line(`out0[o] = ${store(outAval.dtype, v)};`);
   const storeFn = `fn store_out(batch: u32, row: u32, col: u32, v: ${acc}) {\n${k.body()}\n}`;
 
-  // The 4x4 block lives in scalar registers (unrolled: dynamic indexing of private arrays is slow).
+  const code = `${PRELUDE}
+${bindings(inputs, [outAval])}
+${storeFn}
+${gemmMain({
+    acc, M, N, K, header: "let batch = wid.z;",
+    loadA: `a = ${ld("in0", lhs, aIdx)};`,
+    loadB: `b = ${ld("in1", rhs, bIdx)};`,
+    store: (v) => `store_out(batch, row, col, ${v});`,
+  })}`;
+  return { code, wg: [Math.ceil(N / TILE), Math.ceil(M / TILE), B] };
+}
+
+export interface GemmParts {
+  /** WGSL type of the accumulators and tiles. */
+  acc: string;
+  M: number; N: number; K: number;
+  /** Statements at the top of main (e.g. the batch index from wid.z). */
+  header: string;
+  /** Assigns `a` = A[row][kc] (in bounds: row < M, kc < K). */
+  loadA: string;
+  /** Assigns `b` = B[kc][col] (in bounds: col < N, kc < K). */
+  loadB: string;
+  /** Stores accumulator `v` at (row, col) (in bounds). */
+  store: (v: string) => string;
+}
+
+/**
+ * The entry point shared by the tiled GEMMs (matmul, implicit-GEMM conv): 64x64 output
+ * tiles per 16x16 workgroup, 64x16 / 16x64 operand tiles staged in workgroup memory, a 4x4
+ * block per thread in scalar registers (unrolled: dynamically indexed private arrays spill).
+ */
+export function gemmMain(g: GemmParts): string {
+  const { acc, M, N, K } = g;
   const R4 = [0, 1, 2, 3];
   const decl = R4.map((i) => R4.map((j) => `  var c${i}${j}: ${acc} = ${acc}(0);`).join("\n")).join("\n");
   const inner = [
@@ -71,15 +103,12 @@ export function matmulKernel(lhs: ShapedArray, rhs: ShapedArray, p: DotGeneralPa
     ...R4.flatMap((i) => R4.map((j) => `      c${i}${j} = c${i}${j} + a${i} * b${j};`)),
   ].join("\n");
   const tail = R4.flatMap((i) => R4.map((j) =>
-    `  { let row = row0 + lid.y * 4u + ${i}u; let col = col0 + lid.x * 4u + ${j}u; if (row < ${M}u && col < ${N}u) { store_out(batch, row, col, c${i}${j}); } }`)).join("\n");
-  const code = `${PRELUDE}
-${bindings(inputs, [outAval])}
-var<workgroup> As: array<array<${acc}, ${TILE}>, ${TK}>;
+    `  { let row = row0 + lid.y * 4u + ${i}u; let col = col0 + lid.x * 4u + ${j}u; if (row < ${M}u && col < ${N}u) { ${g.store(`c${i}${j}`)} } }`)).join("\n");
+  return `var<workgroup> As: array<array<${acc}, ${TILE}>, ${TK}>;
 var<workgroup> Bs: array<array<${acc}, ${TILE}>, ${TK}>;
-${storeFn}
 @compute @workgroup_size(16, 16)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  let batch = wid.z;
+  ${g.header}
   let row0 = wid.y * ${TILE}u;
   let col0 = wid.x * ${TILE}u;
   let t = lid.y * 16u + lid.x;
@@ -88,16 +117,12 @@ ${decl}
     for (var j: u32 = 0u; j < 4u; j = j + 1u) {
       let e = t + j * 256u;
       // A tile: 64 rows x 16 contraction; B tile: 16 contraction x 64 columns.
-      let ar = e / ${TK}u; let ak = e % ${TK}u;
-      let row = row0 + ar; let kk = k0 + ak;
       var a: ${acc} = ${acc}(0);
-      if (row < ${M}u && kk < ${K}u) { a = ${ld("in0", lhs, aIdx)}; }
-      As[ak][ar] = a;
-      let bk = e / ${TILE}u; let bc = e % ${TILE}u;
-      let col = col0 + bc; let kb = k0 + bk;
+      { let row = row0 + e / ${TK}u; let kc = k0 + e % ${TK}u; if (row < ${M}u && kc < ${K}u) { ${g.loadA} } }
+      As[e % ${TK}u][e / ${TK}u] = a;
       var b: ${acc} = ${acc}(0);
-      if (col < ${N}u && kb < ${K}u) { let kk = kb; b = ${ld("in1", rhs, bIdx)}; }
-      Bs[bk][bc] = b;
+      { let col = col0 + e % ${TILE}u; let kc = k0 + e / ${TILE}u; if (col < ${N}u && kc < ${K}u) { ${g.loadB} } }
+      Bs[e / ${TILE}u][e % ${TILE}u] = b;
     }
     workgroupBarrier();
     for (var kk: u32 = 0u; kk < ${TK}u; kk = kk + 1u) {
@@ -108,5 +133,4 @@ ${inner}
 ${tail}
 }
 `;
-  return { code, wg: [Math.ceil(N / TILE), Math.ceil(M / TILE), B] };
 }
