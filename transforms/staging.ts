@@ -36,13 +36,14 @@ const open = (p: Program): Staged =>
   ({ jaxpr: new Jaxpr([], [...p.jaxpr.constvars, ...p.jaxpr.invars], p.jaxpr.eqns, p.jaxpr.outvars), consts: p.consts });
 
 /**
- * Evaluates a jaxpr. Concrete arguments on a backend that compiles whole programs (WebGPU)
- * run it as that backend's fused executable, so jit bodies and the bodies of scan, while
- * and cond loops are fused there too; anything else is evaluated equation by equation.
+ * Evaluates a jaxpr. Concrete arguments run it as their backend's fused executable (WebGPU
+ * kernels; fused loops on the CPU), so jit bodies and the bodies of scan, while and cond
+ * loops are fused too; under a transform it is evaluated equation by equation.
  */
 export function run(j: Jaxpr, args: NDArray[]): NDArray[] {
   if (currentTrace() === evalTrace && args.every((a) => a instanceof ConcreteArray)) {
-    const exe = (args as ConcreteArray[]).find((a) => a.backend.name !== "cpu")?.backend.compile?.(j);
+    const cs = args as ConcreteArray[];
+    const exe = (cs.find((a) => a.backend.name !== "cpu") ?? cs[0])?.backend.compile?.(j);
     if (exe) return exe.run(args as ConcreteArray[]);
   }
   return evalJaxpr(j, [], args);

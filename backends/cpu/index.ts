@@ -6,6 +6,8 @@ import { registerBackend } from "../../core/device";
 import type { ParamsOf, PrimName } from "../../core/primitives";
 import type { Params } from "../../core/primitive";
 import type { Backend, Buffer } from "../backend";
+import type { Jaxpr } from "../../core/jaxpr";
+import { compileCpu, type CpuExecutable } from "./fuse";
 import { complexPrimKernels, executeComplex, involvesComplex, NATIVE_COMPLEX } from "./complex";
 import { convKernels } from "./conv";
 import { elementwiseKernels } from "./elementwise";
@@ -50,6 +52,13 @@ export class CpuBackend implements Backend {
     return k(ins, params, outAvals);
   }
   dispose(): void {}
+  private executables = new WeakMap<Jaxpr, CpuExecutable | null>();
+  /** jit: fused float elementwise loops (backends/cpu/fuse.ts), or null to interpret. */
+  compile(jaxpr: Jaxpr): CpuExecutable | null {
+    let exe = this.executables.get(jaxpr);
+    if (exe === undefined) { exe = compileCpu(this, jaxpr); this.executables.set(jaxpr, exe); }
+    return exe;
+  }
 }
 
 export const cpuBackend = new CpuBackend();

@@ -1,0 +1,129 @@
+// jit on the CPU: chains of float elementwise equations become one generated JS loop each
+// (no intermediate arrays, one pass over memory). Every intermediate is rounded to its
+// dtype (Math.fround for float32) exactly where the interpreter stores it, so fused results
+// are bit-identical to eager ones. Everything else runs through the interpreter.
+import { ConcreteArray } from "../../core/array";
+import type { ShapedArray } from "../../core/aval";
+import { allocate, type TypedArray } from "../../core/dtype";
+import { type Atom, type Jaxpr, type JaxprEqn, Literal, Var } from "../../core/jaxpr";
+import { scalarArray } from "../../core/numpy/util";
+import { bindPrimitive } from "../../core/trace";
+import type { Backend } from "../backend";
+import { FLOAT_SRC } from "./elementwise";
+
+const isFloat = (a: ShapedArray) => a.dtype === "float32" || a.dtype === "float64";
+
+/** The JS expression of one fusible equation over operand expressions, or null. */
+function expr(e: JaxprEqn, xs: string[]): string | null {
+  const name = e.prim.name;
+  if (name === "integer_pow") {
+    const y = (e.params as { y: number }).y;
+    return y === 2 ? `(${xs[0]} * ${xs[0]})` : y === 1 ? xs[0] : null;
+  }
+  if (name === "select_n") return xs.length === 3 && e.inputs[0].aval.dtype === "bool" ? `(${xs[0]} ? ${xs[2]} : ${xs[1]})` : null;
+  if (name === "convert_element_type") return isFloat(e.outvars[0].aval) ? xs[0] : null;
+  const src = FLOAT_SRC[name];
+  if (!src) return null;
+  return e.inputs.length === 1 ? `((x) => ${src})(${xs[0]})` : `((a, b) => ${src})(${xs[0]}, ${xs[1]})`;
+}
+
+function fusible(e: JaxprEqn): boolean {
+  if (e.outvars.length !== 1) return false;
+  const out = e.outvars[0].aval;
+  const operands = e.prim.name === "select_n" ? e.inputs.slice(1) : e.inputs;
+  if (!operands.every((x) => isFloat(x.aval)) || !(isFloat(out) || out.dtype === "bool")) return false;
+  if (!e.inputs.every((x) => x.aval.size === out.size || x.aval.ndim === 0)) return false;
+  return expr(e, e.inputs.map(() => "v")) !== null;
+}
+
+type Step =
+  | { kind: "loop"; fn: (ins: TypedArray[], out: TypedArray) => void; inputs: Var[]; output: Var }
+  | { kind: "eqn"; eqn: JaxprEqn };
+
+export class CpuExecutable {
+  constructor(private readonly backend: Backend, private readonly jaxpr: Jaxpr, readonly steps: Step[]) {}
+  get loopCount(): number { return this.steps.filter((s) => s.kind === "loop").length; }
+  run(args: readonly ConcreteArray[]): ConcreteArray[] {
+    const env = new Map<Var, ConcreteArray>();
+    this.jaxpr.invars.forEach((v, i) => env.set(v, args[i]));
+    const read = (x: Atom): ConcreteArray => (x instanceof Literal ? scalarArray(x.value, x.aval.dtype, x.aval.weakType) as ConcreteArray : env.get(x)!);
+    for (const s of this.steps) {
+      if (s.kind === "loop") {
+        const out = allocate("cpu", s.output.aval.dtype, s.output.aval.size);
+        s.fn(s.inputs.map((v) => env.get(v)!.buffer as TypedArray), out);
+        env.set(s.output, new ConcreteArray(this.backend, out, s.output.aval));
+      } else {
+        const outs = bindPrimitive(s.eqn.prim, s.eqn.inputs.map(read), s.eqn.params) as ConcreteArray[];
+        s.eqn.outvars.forEach((v, i) => env.set(v, outs[i]));
+      }
+    }
+    return this.jaxpr.outvars.map(read);
+  }
+}
+
+/** Plans fused loops for a jaxpr whose arguments are all on the CPU; null if nothing fuses. */
+export function compileCpu(backend: Backend, j: Jaxpr): CpuExecutable | null {
+  if (j.constvars.length) return null;
+  const canFuse = new Set(j.eqns.filter(fusible));
+  const producer = new Map<Var, JaxprEqn>();
+  const users = new Map<Var, JaxprEqn[]>();
+  for (const e of j.eqns) {
+    for (const v of e.outvars) producer.set(v, e);
+    for (const x of new Set(e.inputs)) if (x instanceof Var) { const u = users.get(x) ?? []; u.push(e); users.set(x, u); }
+  }
+  const outputs = new Set(j.outvars.filter((x): x is Var => x instanceof Var));
+  // A value inlines into its one user when both fuse and have the same size.
+  const inlined = new Set<Var>();
+  for (const e of canFuse) {
+    const v = e.outvars[0], us = users.get(v) ?? [];
+    if (!outputs.has(v) && us.length === 1 && canFuse.has(us[0]) && us[0].outvars[0].aval.size === v.aval.size) inlined.add(v);
+  }
+  const steps: Step[] = [];
+  let fusedAny = false;
+  for (const e of j.eqns) {
+    const v = e.outvars[0];
+    if (!canFuse.has(e)) { steps.push({ kind: "eqn", eqn: e }); continue; }
+    if (inlined.has(v)) continue;
+    const inputs: Var[] = [];
+    const lines: string[] = [];
+    const pre: string[] = [];
+    let t = 0, ops = 0;
+    const names = new Map<Var, string>();
+    const emit = (x: Atom): string => {
+      if (x instanceof Literal) {
+        // Literals are stored in their dtype first, as the interpreter's scalar arrays are.
+        const v = x.aval.dtype === "float32" ? Math.fround(x.value) : x.value;
+        return Object.is(v, -0) ? "-0" : String(v);
+      }
+      const known = names.get(x);
+      if (known) return known;
+      const p = producer.get(x);
+      let name: string;
+      if (x === v || (p && inlined.has(x))) {
+        const args = p!.inputs.map(emit);
+        let ex = expr(p!, args)!;
+        if (x.aval.dtype === "float32") ex = `Math.fround(${ex})`;
+        name = `t${t++}`;
+        lines.push(`const ${name} = ${ex};`);
+        ops++;
+      } else {
+        const k = inputs.length;
+        inputs.push(x);
+        // Rank-0 operands are read once, outside the loop.
+        if (x.aval.ndim === 0 && v.aval.size !== 1) { name = `s${k}`; pre.push(`const ${name} = ins[${k}][0];`); }
+        else { name = `x${k}`; lines.unshift(`const ${name} = in${k}[i];`); pre.push(`const in${k} = ins[${k}];`); }
+      }
+      names.set(x, name);
+      return name;
+    };
+    const r = emit(v);
+    lines.push(`out[i] = ${r};`);
+    if (ops > 1) fusedAny = true;
+    let fn: (ins: TypedArray[], out: TypedArray) => void;
+    try {
+      fn = new Function("ins", "out", `"use strict"; ${pre.join(" ")} for (let i = 0; i < out.length; i++) { ${lines.join(" ")} }`) as typeof fn;
+    } catch { return null; }   // no Function (strict CSP): the interpreter runs the jaxpr
+    steps.push({ kind: "loop", fn, inputs, output: v });
+  }
+  return fusedAny ? new CpuExecutable(backend, j, steps) : null;
+}
