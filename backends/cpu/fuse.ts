@@ -24,7 +24,10 @@ function expr(e: JaxprEqn, xs: string[]): string | null {
   if (name === "convert_element_type") return isFloat(e.outvars[0].aval) ? xs[0] : null;
   const src = FLOAT_SRC[name];
   if (!src) return null;
-  return e.inputs.length === 1 ? `((x) => ${src})(${xs[0]})` : `((a, b) => ${src})(${xs[0]}, ${xs[1]})`;
+  // Operands are names or number literals, so substituting them textually is safe (and
+  // lets V8 see plain arithmetic rather than a closure call per element).
+  const sub = (v: string) => `(${v})`;
+  return e.inputs.length === 1 ? src.replace(/\bx\b/g, sub(xs[0])) : src.replace(/\b[ab]\b/g, (m) => sub(m === "a" ? xs[0] : xs[1]));
 }
 
 function fusible(e: JaxprEqn): boolean {
@@ -72,11 +75,19 @@ export function compileCpu(backend: Backend, j: Jaxpr): CpuExecutable | null {
     for (const x of new Set(e.inputs)) if (x instanceof Var) { const u = users.get(x) ?? []; u.push(e); users.set(x, u); }
   }
   const outputs = new Set(j.outvars.filter((x): x is Var => x instanceof Var));
-  // A value inlines into its one user when both fuse and have the same size.
+  // A value inlines into its users when they all fuse, have its size and end up in the same
+  // loop (decided from the last equation back, so users are placed first); the loop then
+  // computes it once per element.
   const inlined = new Set<Var>();
-  for (const e of canFuse) {
+  const rootOf = new Map<Var, Var>();
+  const root = (x: Var): Var => (inlined.has(x) ? rootOf.get(x)! : x);
+  for (let k = j.eqns.length - 1; k >= 0; k--) {
+    const e = j.eqns[k];
+    if (!canFuse.has(e)) continue;
     const v = e.outvars[0], us = users.get(v) ?? [];
-    if (!outputs.has(v) && us.length === 1 && canFuse.has(us[0]) && us[0].outvars[0].aval.size === v.aval.size) inlined.add(v);
+    if (outputs.has(v) || !us.length || !us.every((u) => canFuse.has(u) && u.outvars[0].aval.size === v.aval.size)) continue;
+    const roots = new Set(us.map((u) => root(u.outvars[0])));
+    if (roots.size === 1) { inlined.add(v); rootOf.set(v, [...roots][0]); }
   }
   const steps: Step[] = [];
   let fusedAny = false;
