@@ -142,3 +142,17 @@ export function checkJaxpr(j: Jaxpr): void {
   });
   j.outvars.forEach((a) => use(a, "outvars"));
 }
+
+/**
+ * Def-use facts for program planners (fusion): the equation defining each variable, the
+ * equations using it (each once: `mul y y` uses y once), and the output variables.
+ */
+export function defUse(j: Jaxpr): { producer: Map<Var, JaxprEqn>; users: Map<Var, JaxprEqn[]>; outputs: Set<Var> } {
+  const producer = new Map<Var, JaxprEqn>();
+  const users = new Map<Var, JaxprEqn[]>();
+  for (const e of j.eqns) {
+    for (const v of e.outvars) producer.set(v, e);
+    for (const x of new Set(e.inputs)) if (x instanceof Var) { const u = users.get(x) ?? []; u.push(e); users.set(x, u); }
+  }
+  return { producer, users, outputs: new Set(j.outvars.filter((x): x is Var => x instanceof Var)) };
+}

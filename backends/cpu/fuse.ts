@@ -5,7 +5,7 @@
 import { ConcreteArray } from "../../core/array";
 import type { ShapedArray } from "../../core/aval";
 import { allocate, type TypedArray } from "../../core/dtype";
-import { type Atom, type Jaxpr, type JaxprEqn, Literal, Var } from "../../core/jaxpr";
+import { type Atom, defUse, type Jaxpr, type JaxprEqn, Literal, Var } from "../../core/jaxpr";
 import { scalarArray } from "../../core/numpy/util";
 import { bindPrimitive } from "../../core/trace";
 import type { Backend } from "../backend";
@@ -68,13 +68,7 @@ export class CpuExecutable {
 export function compileCpu(backend: Backend, j: Jaxpr): CpuExecutable | null {
   if (j.constvars.length) return null;
   const canFuse = new Set(j.eqns.filter(fusible));
-  const producer = new Map<Var, JaxprEqn>();
-  const users = new Map<Var, JaxprEqn[]>();
-  for (const e of j.eqns) {
-    for (const v of e.outvars) producer.set(v, e);
-    for (const x of new Set(e.inputs)) if (x instanceof Var) { const u = users.get(x) ?? []; u.push(e); users.set(x, u); }
-  }
-  const outputs = new Set(j.outvars.filter((x): x is Var => x instanceof Var));
+  const { producer, users, outputs } = defUse(j);
   // A value inlines into its users when they all fuse, have its size and end up in the same
   // loop (decided from the last equation back, so users are placed first); the loop then
   // computes it once per element.

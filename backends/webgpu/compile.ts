@@ -6,7 +6,7 @@
 // control flow, CPU-only primitives) runs as its own step.
 import type { ShapedArray } from "../../core/aval";
 import { ConcreteArray } from "../../core/array";
-import { type Atom, type Jaxpr, type JaxprEqn, Literal, Var } from "../../core/jaxpr";
+import { type Atom, defUse, type Jaxpr, type JaxprEqn, Literal, Var } from "../../core/jaxpr";
 import { UnsupportedOnBackendError } from "../../core/errors";
 import { bindPrimitive } from "../../core/trace";
 import { scalarArray } from "../../core/numpy/util";
@@ -71,14 +71,7 @@ const gpuOk = (a: ShapedArray): boolean => {
 export function compileJaxpr(backend: WebGpuBackend, j: Jaxpr): Executable | null {
   const vars = [...j.invars, ...j.eqns.flatMap((e) => e.outvars)];
   if (j.constvars.length || !vars.every((v) => gpuOk(v.aval))) return null;
-  const producer = new Map<Var, JaxprEqn>();
-  const users = new Map<Var, JaxprEqn[]>();
-  for (const e of j.eqns) {
-    for (const v of e.outvars) producer.set(v, e);
-    // Users are equations: `mul y y` uses y once, so y can still inline.
-    for (const x of new Set(e.inputs)) if (x instanceof Var) { const u = users.get(x) ?? []; u.push(e); users.set(x, u); }
-  }
-  const outputs = new Set(j.outvars.filter((x): x is Var => x instanceof Var));
+  const { producer, users, outputs } = defUse(j);
   // An equation is fusible when its primitive has a fusion rule and a kernel for these types.
   const fusible = new Set<JaxprEqn>();
   for (const e of j.eqns) {
