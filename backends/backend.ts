@@ -18,6 +18,8 @@ export interface Backend {
   execute(prim: string, params: Params, inputs: readonly { buffer: Buffer; aval: ShapedArray }[],
           outAvals: readonly ShapedArray[]): Buffer[];
   dispose(buffer: Buffer): void;
+  /** The value of a one-element buffer when the host knows it (uploaded from it), else undefined. */
+  scalarValue?(buffer: Buffer): number | undefined;
   /** Ties a buffer's release to the array holding it (device memory outside the JS heap). */
   adopt?(owner: object, buffer: Buffer): void;
   /** A whole-program executable for a jaxpr (jit), or null to evaluate it equation by equation. */

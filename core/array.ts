@@ -188,6 +188,15 @@ export class ConcreteArray extends NDArray {
     return this.#buffer;
   }
   get disposed(): boolean { return this.#buffer === null; }
+  /**
+   * The value of a real rank-0 array when known without a device read (always on the CPU;
+   * on other devices when it was uploaded from the host), else undefined. Tracing turns
+   * such scalars into jaxpr literals.
+   */
+  knownScalar(): number | undefined {
+    if (this.ndim !== 0 || isComplex(this.dtype) || this.#buffer === null) return undefined;
+    return this.backend.name === "cpu" ? this.dataSync()[0] : this.backend.scalarValue?.(this.#buffer);
+  }
   override dataSync(): TypedArray { return this.backend.readSync(this.buffer, this.#aval); }
   override data(): Promise<TypedArray> { return this.backend.read(this.buffer, this.#aval); }
   override dispose(): void {

@@ -3,7 +3,6 @@
 import { ConcreteArray, type NDArray, Tracer } from "./array";
 import { ShapedArray } from "./aval";
 import { defaultFloat } from "./config";
-import { isComplex } from "./dtype";
 import { type Atom, ClosedJaxpr, Jaxpr, type JaxprEqn, Literal, Var } from "./jaxpr";
 import type { Params, Primitive } from "./primitive";
 import { currentTrace, Trace, withTrace } from "./trace";
@@ -37,9 +36,8 @@ export class JaxprTrace extends Trace {
   /** Own tracers are variables; anything else is a constant of this jaxpr. */
   atom(x: NDArray): Atom {
     if (x instanceof JaxprTracer && x._trace === this) return this.vars.get(x)!;
-    if (x instanceof ConcreteArray && x.ndim === 0 && x.backend.name === "cpu" && !isComplex(x.dtype)) {
-      return new Literal(x.dataSync()[0], x.aval);
-    }
+    const known = x instanceof ConcreteArray ? x.knownScalar() : undefined;
+    if (known !== undefined) return new Literal(known, x.aval);
     let v = this.constVars.get(x);
     if (!v) { v = new Var(x.aval.strong()); this.constVars.set(x, v); }
     return v;

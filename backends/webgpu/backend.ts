@@ -20,6 +20,8 @@ import { gpuItemSize, valueType } from "./wgsl";
 /** A GPU buffer as the frontend knows it: an id in the runtime and its size. */
 export class GpuBuffer {
   released = false;
+  /** The element of a one-element buffer uploaded from the host (tracing makes it a literal). */
+  known?: number;
   constructor(readonly id: number, readonly bytes: number) {}
 }
 
@@ -70,6 +72,7 @@ export class WebGpuBackend implements Backend {
     this.stats.pooledBytes += b.bytes;
     this.stats.pooledBuffers++;
   }
+  scalarValue(buffer: Buffer): number | undefined { return (buffer as GpuBuffer).known; }
   /** Ties a buffer's lifetime to the array that holds it. */
   adopt(owner: object, buffer: Buffer): void { this.registry.register(owner, buffer as GpuBuffer, buffer as GpuBuffer); }
   dispose(buffer: Buffer): void {
@@ -80,6 +83,7 @@ export class WebGpuBackend implements Backend {
   upload(data: TypedArray, aval: ShapedArray): Buffer {
     valueType(aval.dtype);
     const b = this.alloc(aval.size * gpuItemSize(aval.dtype));
+    if (aval.size === 1 && aval.dtype !== "complex64") b.known = data[0];
     if (aval.size > 0) {
       // bool is one u32 per element on the GPU.
       const host = aval.dtype === "bool" ? Uint32Array.from(data)

@@ -47,3 +47,21 @@ describe.skipIf(!hasGpu)("webgpu fusion", () => {
     close(out, f(x));
   });
 });
+
+describe.skipIf(!hasGpu)("webgpu scalars", () => {
+  it("host-made scalars on the GPU trace as literals (no extra kernel inputs)", async () => {
+    const { defaultDevice, makeJaxpr } = await import("graft");
+    const before = defaultDevice();
+    defaultDevice("webgpu");
+    try {
+      const x = np.ones([8]);
+      const text = makeJaxpr((v: NDArray) => v.mul(np.array(1.5)).add(0.5))(x).toString();
+      expect(text).toContain("1.5");
+      expect(text).toContain("0.5");
+      expect(text).not.toMatch(/lambda [a-z]+:/);   // no constvars
+      const { out, count } = kernels((v: NDArray) => np.tanh(v.mul(1.5).add(0.5)), x);
+      expect(count).toBe(1);
+      expect(out.dataSync()[0]).toBeCloseTo(Math.tanh(2), 6);
+    } finally { defaultDevice(before); }
+  });
+});

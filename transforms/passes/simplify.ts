@@ -1,7 +1,6 @@
 // IR passes run by jit: constant folding, common-subexpression elimination, dead-code
 // elimination. Each takes and returns a closed program; none changes what it computes.
 import { ConcreteArray, type NDArray } from "../../core/array";
-import { isComplex } from "../../core/dtype";
 import { type Atom, Jaxpr, type JaxprEqn, Literal, Var } from "../../core/jaxpr";
 import { evalTrace, withTrace } from "../../core/trace";
 import { scalarArray } from "../../core/numpy/util";
@@ -81,7 +80,8 @@ export function foldConstants({ jaxpr, consts }: Program): Program {
     const outs = withTrace(evalTrace, () => e.prim.bind(args, e.params));
     e.outvars.forEach((v, i) => {
       const out = outs[i] as ConcreteArray;
-      if (v.aval.ndim === 0 && out.backend.name === "cpu" && !isComplex(v.aval.dtype)) { subst.set(v, new Literal(out.dataSync()[0], v.aval)); return; }
+      const value = out.knownScalar();
+      if (value !== undefined) { subst.set(v, new Literal(value, v.aval)); return; }
       const cv = new Var(v.aval);
       newConstvars.push(cv); newConsts.push(out); known.set(cv, out); subst.set(v, cv);
     });
