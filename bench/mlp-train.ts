@@ -15,6 +15,7 @@ import { createRequire } from "node:module";
 import os from "node:os";
 import { pathToFileURL } from "node:url";
 import { jit, np, random, vmap, type NDArray } from "graft";
+import { tfjsMlp } from "./tfjs-mlp";
 import * as nn from "graft/nn";
 
 const [B, D, H, C] = [128, 784, 512, 10];
@@ -80,25 +81,17 @@ if (tf) {
     if (backend === "wasm" && !tfWasm) { console.log("tfjs-wasm: @tensorflow/tfjs-backend-wasm not installed"); continue; }
     await tf.setBackend(backend);
     await tf.ready();
-    const init = (shape: number[]) => tf.variable(tf.randomNormal(shape, 0, Math.sqrt(2 / shape[0]!)));
-    const ws = [init([D, H]), init([H, H]), init([H, C])];
-    const bs = [tf.variable(tf.zeros([H])), tf.variable(tf.zeros([H])), tf.variable(tf.zeros([C]))];
-    const tx = tf.tensor2d(xData, [B, D]);
-    const ty = tf.oneHot(tf.tensor1d(yData, "int32"), C);
-    const opt = tf.train.adam(LR, B1, B2, EPS);
-    const forward = () => {
-      const h1 = tf.relu(tf.add(tf.matMul(tx, ws[0]), bs[0]));
-      const h2 = tf.relu(tf.add(tf.matMul(h1, ws[1]), bs[1]));
-      return tf.add(tf.matMul(h2, ws[2]), bs[2]);
-    };
+    const mlp = tfjsMlp(tf, {
+      dims: { D, H, C, B }, x: xData, y: yData, adam: { lr: LR, b1: B1, b2: B2, eps: EPS },
+      initW: (shape) => tf.variable(tf.randomNormal(shape, 0, Math.sqrt(2 / shape[0]))),
+    });
     const step = () => {
-      const l = opt.minimize(() => tf.losses.softmaxCrossEntropy(ty, forward()), true);
+      const l = mlp.step();
       l.dataSync(); // both backends compute synchronously; the read-back is a 4-byte copy
       l.dispose();
     };
     report(`tfjs-${backend}, optimizer.minimize`, timeSteps(step, backend === "cpu" ? Math.min(STEPS, 5) : STEPS));
-    [...ws, ...bs, tx, ty].forEach((t) => t.dispose());
-    opt.dispose();
+    mlp.dispose();
   }
 } else {
   console.log("(@tensorflow/tfjs not installed: no tfjs rows; set GRAFT_PEERS)");

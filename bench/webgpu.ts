@@ -25,6 +25,7 @@ import os from "node:os";
 import { pathToFileURL } from "node:url";
 import { defaultDevice, init, jit, np, random, tidy, vmap, type NDArray } from "graft";
 import * as nn from "graft/nn";
+import { tfjsMlp } from "./tfjs-mlp";
 
 const SKIP = new Set((process.env.SKIP ?? "").split(",").filter(Boolean));
 const BUDGET_MS = Number(process.env.BUDGET_S ?? 3) * 1000;
@@ -239,18 +240,11 @@ if (!SKIP.has("mlp")) {
   const step = (f: typeof stepFn) => () => { let l: NDArray; [model, state, l] = f(model, state, x, y); return l; };
   let tfjs: Job | null = null;
   if (tf && tf.train) {
-    const initW = (shape: number[], seed: number) => tf.variable(tf.tensor2d(host(shape, seed), shape as [number, number]).mul(Math.sqrt(2 / shape[0]!)));
-    const ws = [initW([D, H], 6), initW([H, H], 7), initW([H, C], 8)];
-    const bs = [tf.variable(tf.zeros([H])), tf.variable(tf.zeros([H])), tf.variable(tf.zeros([C]))];
-    const tx = tf.tensor2d(xd, [B, D]);
-    const ty = tf.oneHot(tf.tensor1d(yd, "int32"), C);
-    const topt = tf.train.adam(LR, B1, B2, EPS);
-    const forward = () => {
-      const h1 = tf.relu(tf.add(tf.matMul(tx, ws[0]), bs[0]));
-      const h2 = tf.relu(tf.add(tf.matMul(h1, ws[1]), bs[1]));
-      return tf.add(tf.matMul(h2, ws[2]), bs[2]);
-    };
-    tfjs = tfJob(() => topt.minimize(() => tf.losses.softmaxCrossEntropy(ty, forward()), true), (l: any) => l.data(), (l: any) => l.dispose());
+    const mlp = tfjsMlp(tf, {
+      dims: { D, H, C, B }, x: xd, y: yd, adam: { lr: LR, b1: B1, b2: B2, eps: EPS },
+      initW: (shape, layer) => tf.variable(tf.tensor2d(host(shape, 6 + layer), shape).mul(Math.sqrt(2 / shape[0]))),
+    });
+    tfjs = tfJob(mlp.step, (l: any) => l.data(), (l: any) => l.dispose());
   } else if (tf) console.log("(tfjs: no gradients registered: install the full @tensorflow/tfjs for the MLP row)");
   Object.assign(r, await measureRow(pick({ eager: graftJob(step(stepFn), readG), jit: graftJob(step(jitted), readG), tfjs }), STEPS));
   rows.push(r); printRow(r);
