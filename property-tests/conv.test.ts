@@ -7,48 +7,18 @@
 import { describe, expect, it } from "vitest";
 import fc, { type Arbitrary } from "fast-check";
 import { jvp, lax, np, vjp, vmap, type NDArray } from "graft";
+import { type ConvSpec, convSpecs, dil, groupShapes } from "./conv-spec";
 import { RUNS, expectClose, flat, sizeOf, unravel } from "./util";
 
 /** Elementwise |a - e| <= tol * (1 + |e|). */
 const near = (a: ArrayLike<number>, e: ArrayLike<number>, tol: number) =>
   expectClose(a, e, Array.from(e, (v) => tol * (1 + Math.abs(v))));
 
-const dil = (d: number, r: number) => (d === 0 ? 0 : 1 + r * (d - 1));
 
 // ---- a random conv ---------------------------------------------------------------------
 
-interface ConvSpec {
-  nd: number;
-  N: number; G: number; groupKind: "feature" | "batch"; I: number; Og: number;
-  inSp: number[]; kSp: number[]; strides: number[]; pads: [number, number][]; ld: number[]; rd: number[];
-  lhsSpec: number[]; rhsSpec: number[]; outSpec: number[];
-  seed: number;
-}
+const convSpec = convSpecs({ maxN: 2, maxI: 3, maxOg: [5, 3], maxIn: [7, 4], fullWindows: false });
 
-const perm = (n: number): Arbitrary<number[]> => fc.shuffledSubarray([...Array(n).keys()], { minLength: n, maxLength: n });
-
-const convSpec: Arbitrary<ConvSpec> = fc.integer({ min: 1, max: 3 }).chain((nd) => fc.record({
-  nd: fc.constant(nd),
-  N: fc.integer({ min: 1, max: 2 }),
-  G: fc.integer({ min: 1, max: 3 }),
-  groupKind: fc.constantFrom("feature" as const, "batch" as const),
-  I: fc.integer({ min: 1, max: 3 }),
-  Og: fc.integer({ min: 1, max: nd === 3 ? 3 : 5 }),
-  inSp: fc.array(fc.integer({ min: 1, max: nd === 3 ? 4 : 7 }), { minLength: nd, maxLength: nd }),
-  kSp: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: nd, maxLength: nd }),
-  strides: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: nd, maxLength: nd }),
-  pads: fc.array(fc.tuple(fc.integer({ min: -1, max: 3 }), fc.integer({ min: -1, max: 3 })), { minLength: nd, maxLength: nd }),
-  ld: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: nd, maxLength: nd }),
-  rd: fc.array(fc.integer({ min: 1, max: 2 }), { minLength: nd, maxLength: nd }),
-  lhsSpec: perm(nd + 2), rhsSpec: perm(nd + 2), outSpec: perm(nd + 2),
-  seed: fc.integer({ min: 1, max: 2 ** 30 }),
-})).filter((s) => s.inSp.every((n, i) => dil(n, s.ld[i]) + s.pads[i][0] + s.pads[i][1] >= 0));
-
-/** Canonical operand shapes: lhs [N, C, ...], rhs [O, I, ...]. */
-function shapesOf(s: ConvSpec) {
-  const fg = s.groupKind === "feature" ? s.G : 1, bg = s.groupKind === "batch" ? s.G : 1;
-  return { fg, bg, lhs: [s.N * bg, s.I * fg, ...s.inSp], rhs: [s.Og * s.G, s.I, ...s.kSp] };
-}
 
 function rng(seed: number) {
   let a = seed >>> 0;
@@ -62,7 +32,7 @@ const fromLayout = (a: NDArray, spec: number[]) => np.transpose(a, spec);
 
 /** XLA conv semantics as a direct loop over canonical data (lhs [N, C, ...], rhs [O, I, ...]). */
 function convRef(s: ConvSpec, lhs: number[], rhs: number[]): { shape: number[]; data: number[] } {
-  const { fg, bg, lhs: ls, rhs: rs } = shapesOf(s);
+  const { fg, bg, lhs: ls, rhs: rs } = groupShapes(s);
   const outSp = s.inSp.map((n, i) => {
     const padded = dil(n, s.ld[i]) + s.pads[i][0] + s.pads[i][1], k = dil(s.kSp[i], s.rd[i]);
     return padded < k ? 0 : Math.floor((padded - k) / s.strides[i]) + 1;
@@ -99,14 +69,14 @@ function convRef(s: ConvSpec, lhs: number[], rhs: number[]): { shape: number[]; 
 }
 
 const convOf = (s: ConvSpec) => {
-  const { fg, bg } = shapesOf(s);
+  const { fg, bg } = groupShapes(s);
   return (x: NDArray, w: NDArray) => lax.convGeneralDilated(x, w, s.strides, s.pads, {
     lhsDilation: s.ld, rhsDilation: s.rd, featureGroupCount: fg, batchGroupCount: bg,
     dimensionNumbers: { lhsSpec: s.lhsSpec, rhsSpec: s.rhsSpec, outSpec: s.outSpec },
   });
 };
 const inputs = (s: ConvSpec, next = rng(s.seed)) => {
-  const { lhs, rhs } = shapesOf(s);
+  const { lhs, rhs } = groupShapes(s);
   const a = randArr(lhs, next), b = randArr(rhs, next);
   return { a, b, x: toLayout(a, s.lhsSpec), w: toLayout(b, s.rhsSpec) };
 };

@@ -16,6 +16,7 @@ import { BLOCKING, fastDotGeneral, hasWasmMatmul } from "../backends/cpu/matmul"
 import { fastConv } from "../backends/cpu/matmul-conv";
 import { dotGeneral as referenceDot } from "../backends/cpu/reduce";
 import { RUNS, sizeOf, stridesOf, unravel } from "./util";
+import { type ConvSpec as BaseConvSpec, convSpecs, dil, groupShapes } from "./conv-spec";
 
 const fast = fastDotGeneral(() => { throw new Error("fast path not taken"); }, 0);
 const EPS = { float32: 2 ** -24, float64: 2 ** -53 };
@@ -178,35 +179,15 @@ describe("dot_general on the WebAssembly SIMD GEMM", () => {
 
 // ---- conv: im2col + GEMM against the direct reference kernel ------------------------------
 
-interface ConvSpec {
-  nd: number; N: number; G: number; groupKind: "feature" | "batch"; I: number; Og: number;
-  inSp: number[]; kSp: number[]; strides: number[]; pads: [number, number][]; ld: number[]; rd: number[];
-  lhsSpec: number[]; rhsSpec: number[]; outSpec: number[]; dt: FDT; seed: number; blocked: boolean;
-}
-const dil = (d: number, r: number) => (d === 0 ? 0 : 1 + r * (d - 1));
-const convSpec: Arbitrary<ConvSpec> = fc.integer({ min: 1, max: 3 }).chain((nd) => fc.record({
-  nd: fc.constant(nd),
-  N: fc.integer({ min: 1, max: 3 }),
-  G: fc.integer({ min: 1, max: 3 }),
-  groupKind: fc.constantFrom("feature" as const, "batch" as const),
-  I: fc.integer({ min: 1, max: 4 }),
-  Og: fc.integer({ min: 1, max: 9 }),
-  inSp: fc.array(fc.integer({ min: 1, max: nd === 3 ? 5 : 9 }), { minLength: nd, maxLength: nd }),
-  kSp: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: nd, maxLength: nd }),
-  strides: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: nd, maxLength: nd }),
-  pads: fc.array(fc.tuple(fc.integer({ min: -1, max: 3 }), fc.integer({ min: -1, max: 3 })), { minLength: nd, maxLength: nd }),
-  ld: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: nd, maxLength: nd }),
-  rd: fc.array(fc.integer({ min: 1, max: 2 }), { minLength: nd, maxLength: nd }),
-  lhsSpec: perm(nd + 2), rhsSpec: perm(nd + 2), outSpec: perm(nd + 2),
-  dt: fc.constantFrom("float32" as const, "float64" as const),
-  seed: fc.integer({ min: 1, max: 2 ** 30 }),
-  blocked: fc.boolean(),
-})).filter((s) => s.inSp.every((n, i) => dil(n, s.ld[i]) + s.pads[i][0] + s.pads[i][1] >= dil(s.kSp[i], s.rd[i])));
+interface ConvSpec extends BaseConvSpec { dt: FDT; blocked: boolean }
+const convSpec: Arbitrary<ConvSpec> = fc.tuple(
+  convSpecs({ maxN: 3, maxI: 4, maxOg: [9, 9], maxIn: [9, 5], fullWindows: true }),
+  fc.constantFrom("float32" as const, "float64" as const), fc.boolean(),
+).map(([s, dt, blocked]) => ({ ...s, dt, blocked }));
 
 /** The conv's operands (laid out per spec), params and output aval. */
 function convCase(s: ConvSpec) {
-  const fg = s.groupKind === "feature" ? s.G : 1, bg = s.groupKind === "batch" ? s.G : 1;
-  const lhsC = [s.N * bg, s.I * fg, ...s.inSp], rhsC = [s.Og * s.G, s.I, ...s.kSp];
+  const { fg, bg, lhs: lhsC, rhs: rhsC } = groupShapes(s);
   const outSp = s.inSp.map((n, i) => Math.floor((dil(n, s.ld[i]) + s.pads[i][0] + s.pads[i][1] - dil(s.kSp[i], s.rd[i])) / s.strides[i]) + 1);
   const outC = [s.N, s.Og * s.G, ...outSp];
   const next = rng(s.seed);
