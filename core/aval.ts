@@ -4,11 +4,13 @@ import { prod, shapeEq } from "./shape";
 
 export class ShapedArray {
   readonly shape: readonly number[];
+  readonly size: number;
   constructor(shape: readonly number[], readonly dtype: DType, readonly weakType = false) {
-    this.shape = Object.freeze(shape.slice());
+    // A frozen shape can be shared instead of copied (avals are made on every eager op).
+    this.shape = Object.isFrozen(shape) ? shape : Object.freeze(shape.slice());
+    this.size = prod(this.shape);
   }
   get ndim(): number { return this.shape.length; }
-  get size(): number { return prod(this.shape); }
   /** jaxpr notation: `f32[3,4]`. */
   str(): string { return `${shortName(this.dtype)}[${this.shape.join(",")}]`; }
   toString(): string { return this.str(); }

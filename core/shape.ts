@@ -3,9 +3,18 @@ import { msg, ShapeError } from "./errors";
 
 export type Shape = readonly number[];
 
-export const prod = (s: Shape): number => s.reduce((a, b) => a * b, 1);
-export const shapeEq = (a: Shape, b: Shape): boolean =>
-  a.length === b.length && a.every((d, i) => d === b[i]);
+// Plain loops: these run several times per eager op, where closures showed in profiles.
+export function prod(s: Shape): number {
+  let p = 1;
+  for (let i = 0; i < s.length; i++) p *= s[i];
+  return p;
+}
+export function shapeEq(a: Shape, b: Shape): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 export const shapeStr = (s: Shape): string => `[${s.join(",")}]`;
 
 /** Row-major strides (in elements). */

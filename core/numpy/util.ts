@@ -71,6 +71,7 @@ export function broadcastTo(op: string, x: NDArray, shape: readonly number[]): N
 
 /** Broadcasts arrays to a common shape; rank-0 arrays stay scalars unless `full`. */
 export function broadcastAll(op: string, xs: NDArray[], full = false): NDArray[] {
+  if (xs.every((x) => shapeEq(x.shape, xs[0].shape))) return xs;
   const shape = broadcastShapes(op, xs.map((x) => x.shape), () => [avalsStr(xs.map((x) => x.aval))]);
   return xs.map((x) => (x.ndim === 0 && !full ? x : broadcastTo(op, x, shape)));
 }
