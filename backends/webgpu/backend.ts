@@ -6,9 +6,11 @@ import type { ShapedArray } from "../../core/aval";
 import type { TypedArray } from "../../core/dtype";
 import { UnsupportedOnBackendError } from "../../core/errors";
 import type { Params } from "../../core/primitive";
+import type { FftParams } from "../../core/primitives";
 import type { Backend, Buffer } from "../backend";
 import type { Jaxpr } from "../../core/jaxpr";
 import { compileJaxpr, type Executable } from "./compile";
+import { fftComposite } from "./fft-composite";
 import { cpuBackend } from "../cpu";
 import { fusedKernel, type FNode, type KernelCode, strides } from "./emit";
 import { FUSE_RULES, REDUCTIONS } from "./fuse-rules";
@@ -190,6 +192,7 @@ export class WebGpuBackend implements Backend {
       if (plan && ins.every((a) => a.size > 0) && outAvals.every((a) => a.size > 0)) {
         return runPlan(this, plan, inputs.map((i) => i.buffer as GpuBuffer), outAvals);
       }
+      if (prim === "fft" && inputs[0].aval.size > 0) return [fftComposite(this, params as unknown as FftParams, inputs[0], outAvals[0])];
       return this.onCpu(prim, params, inputs, outAvals);
     }
     const outs = outAvals.map((a) => this.alloc(a.size * gpuItemSize(a.dtype)));

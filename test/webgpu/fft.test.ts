@@ -1,9 +1,11 @@
 // The fft primitive on WebGPU against the CPU backend: FFT/IFFT/RFFT/IRFFT for every length
-// 1..64 (powers of two run the WGSL kernel, the rest fall back to the CPU and must agree
-// too), multi-dimensional transforms, batches, the largest block (2048), non-Hermitian
-// IRFFT input (imaginary DC/Nyquist parts ignored), and np.fft with grad under jit.
+// 1..64 (powers of two ≤ 2048 run the WGSL kernel; other lengths are composed on the GPU by
+// fft-composite.ts: Bluestein, four-step), multi-dimensional transforms, batches, blocks
+// past 2048 points, non-Hermitian IRFFT input (imaginary DC/Nyquist parts ignored), and
+// np.fft with grad under jit. No float32/complex64 transform may run on the CPU.
 import { devicePut, grad, jit, lax, np, random, type NDArray } from "graft";
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { getBackend } from "../../core/device";
 import { ShapedArray } from "../../core/aval";
 import { prims } from "../../core/primitives";
 import type { FftType } from "../../core/primitives";
@@ -38,7 +40,19 @@ const TYPES: FftType[] = ["FFT", "IFFT", "RFFT", "IRFFT"];
 const isPow2 = (n: number) => (n & (n - 1)) === 0;
 
 describe.skipIf(!hasGpu)("webgpu fft", () => {
-  it("every length 1..64 matches the CPU; powers of two have a kernel, the rest fall back", () => {
+  let onCpu: string[] = [];
+  beforeEach(() => {
+    onCpu = [];
+    const gpuBackend = getBackend("webgpu") as unknown as { onCpu(prim: string): unknown };
+    const run = gpuBackend.onCpu.bind(gpuBackend) as (...a: unknown[]) => unknown;
+    vi.spyOn(gpuBackend, "onCpu").mockImplementation((...a: unknown[]) => { onCpu.push(a[0] as string); return run(...a); });
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
+    expect(onCpu).toEqual([]);
+  });
+
+  it("every length 1..64 matches the CPU; powers of two have a kernel, the rest are composed on the GPU", () => {
     const lens = [...Array(64).keys()].map((i) => i + 1);
     for (const n of lens) {
       for (const t of TYPES) {
@@ -53,7 +67,8 @@ describe.skipIf(!hasGpu)("webgpu fft", () => {
   });
 
   it("multi-dimensional transforms and batches match the CPU", () => {
-    const cases: [number[], number[]][] = [[[3], [4, 8]], [[2, 2], [2, 4, 8]], [[], [16, 1]], [[5], [1, 32]], [[2], [8, 8]], [[1], [4, 6]]];
+    const cases: [number[], number[]][] = [[[3], [4, 8]], [[2, 2], [2, 4, 8]], [[], [16, 1]], [[5], [1, 32]], [[2], [8, 8]], [[1], [4, 6]],
+      [[2], [3, 5, 7]], [[], [64, 64]], [[2], [100, 3]]];
     for (const [lead, lens] of cases) {
       for (const t of TYPES) {
         const x = operand(t, lead, lens);
@@ -63,13 +78,34 @@ describe.skipIf(!hasGpu)("webgpu fft", () => {
   });
 
   // (SwiftShader takes seconds to compile a shader with a 16 KiB workgroup array: one type.)
-  it("handles the largest block in workgroup memory and falls back past it", () => {
+  it("handles the largest block in workgroup memory and composes the transform past it", () => {
     const x0 = operand("FFT", [3], [FFT_MAX_BLOCK]);
     expectClose(fft(gpu(x0), "FFT", [FFT_MAX_BLOCK]), fft(x0, "FFT", [FFT_MAX_BLOCK]), 5e-6);
     const big = new ShapedArray([2 * FFT_MAX_BLOCK], "complex64");
     expect(fftKernel([big], { fftType: "FFT", fftLengths: [2 * FFT_MAX_BLOCK] }, [big])).toBeNull();
     const x = cplx([2 * FFT_MAX_BLOCK]);
     expectClose(fft(gpu(x), "FFT", [2 * FFT_MAX_BLOCK]), fft(x, "FFT", [2 * FFT_MAX_BLOCK]), 5e-6);
+  });
+
+  it("long and prime lengths (four-step and Bluestein, nested) match the CPU in every direction", () => {
+    for (const [n, lead] of [[8192, [2]], [4099, []], [1000, [3]], [6000, []]] as [number, number[]][]) {
+      for (const t of TYPES) {
+        const x = operand(t, lead, [n]);
+        expectClose(fft(gpu(x), t, [n]), fft(x, t, [n]), 1e-5);
+      }
+    }
+  });
+
+  it("an impulse gives the exact twiddles (catches a wrong sign or index order)", () => {
+    // DFT of e_1 is exp(-2πik/n); of e_1 inverse, exp(+2πik/n)/n.
+    for (const n of [12, 4096 * 2]) {
+      const e1 = lax.complex(np.zeros([n]).at(1).set(1), np.zeros([n]));
+      const k = np.arange(n, undefined, 1, { dtype: "float64" });
+      const ang = k.mul(-2 * Math.PI / n);
+      const want = lax.complex(np.cos(ang).astype("float32"), np.sin(ang).astype("float32"));
+      expectClose(fft(gpu(e1), "FFT", [n]), want, 2e-6);
+      expectClose(fft(gpu(e1), "IFFT", [n]), np.conj(want).mul(1 / n), 2e-6);
+    }
   });
 
   it("IRFFT ignores the imaginary parts of the DC and Nyquist terms, as the CPU", () => {

@@ -5,8 +5,8 @@
 // that axis's lines, so the bit reversals of different axes commute and every axis's
 // passes leave it in natural order.
 // Handles power-of-two lengths with a block of at most 2048 complex numbers (16 KiB, the
-// WebGPU minimum of maxComputeWorkgroupStorageSize); other lengths return null and run on
-// the CPU (its mixed-radix / Bluestein plans).
+// WebGPU minimum of maxComputeWorkgroupStorageSize); other lengths return null and are
+// composed from this kernel on the GPU (../fft-composite.ts).
 // RFFT runs the full complex transform of the zero-imaginary block and keeps the half
 // spectrum; IRFFT follows the CPU kernel: inverse passes over the leading axes of the half
 // spectrum, then per last-axis line the Hermitian extension X[n-k] = conj X[k] (imaginary
