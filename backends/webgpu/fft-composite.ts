@@ -40,7 +40,7 @@ class Ops {
     return keep.buffer;
   }
   transpose(x: Val, permutation: number[]): Val { return this.apply("transpose", { permutation }, [x]); }
-  reshape(x: Val, newSizes: number[]): Val { return this.apply("reshape", { newSizes }, [x]); }
+  reshape(x: Val, newSizes: readonly number[]): Val { return this.apply("reshape", { newSizes }, [x]); }
   /** x · c, with c (a constant of x's trailing shape) broadcast over x's leading axes. */
   scale(x: Val, c: Val): Val {
     const r = x.aval.ndim, k = c.aval.ndim;
