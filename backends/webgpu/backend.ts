@@ -109,8 +109,8 @@ export class WebGpuBackend implements Backend {
   readSync(buffer: Buffer, aval: ShapedArray): TypedArray {
     if (!this.transport.readSync) {
       throw new TypeError(
-        `dataSync: cannot read WebGPU array ${aval.str()} synchronously on this thread (browsers cannot block on the GPU); ` +
-        `use \`await x.data()\` or \`await x.jsAsync()\`.`);
+        `dataSync: cannot read WebGPU array ${aval.str()} synchronously on this thread (a page's main thread cannot block on the GPU); ` +
+        `use \`await x.data()\` or \`await x.jsAsync()\`, or run graft in a Web Worker of a cross-origin-isolated page, where sync reads work.`);
     }
     const bytes = aval.size ? this.transport.readSync((buffer as GpuBuffer).id, aval.size * gpuItemSize(aval.dtype)) : new ArrayBuffer(0);
     this.checkErrors();
@@ -264,7 +264,7 @@ export class WebGpuBackend implements Backend {
     if (!this.transport.readSync) {
       throw new UnsupportedOnBackendError(
         `${prim}: has no WebGPU kernel yet and would run on the CPU, which needs a blocking read; in a browser ` +
-        `move the operands with \`devicePut(x, "cpu")\` (after \`await x.data()\`) and run it there.`);
+        `move the operands with \`devicePut(x, "cpu")\` (after \`await x.data()\`) and run it there, or run graft in a Web Worker of a cross-origin-isolated page.`);
     }
     const host = inputs.map((i) => ({ buffer: cpuBackend.upload(this.readSync(i.buffer, i.aval), i.aval), aval: i.aval }));
     const res = cpuBackend.execute(prim, params, host, outAvals);

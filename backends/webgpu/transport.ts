@@ -1,7 +1,8 @@
 // How the frontend reaches the GPU runtime (runtime.ts). In Node the runtime lives in a
 // worker thread, so the main thread can block on a SharedArrayBuffer until a read is done:
 // that is what makes `dataSync()`, printing and `item()` work on WebGPU arrays. In a
-// browser the runtime runs on the page's thread and only asynchronous reads exist.
+// browser's cross-origin-isolated worker the runtime lives in a nested worker, the same
+// way. On a page's main thread it runs on that thread and only asynchronous reads exist.
 import { type GpuCommand, type GpuReply, gpuRuntime, SYNC_HEADER } from "./runtime";
 
 export interface AdapterDescription {
@@ -101,20 +102,27 @@ export function noAdapter(why: string): string {
     `(Chrome/Edge 113+, or --enable-unsafe-webgpu).`;
 }
 
-// ---- Node: the runtime in a worker thread ------------------------------------------------
+// ---- the runtime in a worker: Node's worker_threads, or a browser Worker ------------------
 
-interface NodeWorker {
-  postMessage(m: unknown, transfer?: ArrayBuffer[]): void;
-  on(ev: "message", f: (m: unknown) => void): void;
-  on(ev: "error", f: (e: Error) => void): void;
+/** The two worker APIs, reduced to what the transport needs. */
+interface Endpoint {
+  post(m: unknown, transfer?: ArrayBuffer[]): void;
+  listen(f: (m: unknown) => void): void;
+  /** Node: whether a live worker keeps the process running (browsers have no such notion). */
   ref(): void;
   unref(): void;
+  terminate(): void;
 }
 
+/**
+ * Commands go to the worker as messages; a sync read waits on a SharedArrayBuffer the worker
+ * fills (Atomics.wait: allowed on Node's main thread and in browser workers, never on a
+ * page's main thread).
+ */
 class WorkerTransport extends BaseTransport {
-  constructor(private readonly worker: NodeWorker, readonly adapter: AdapterDescription) {
+  constructor(private readonly worker: Endpoint, readonly adapter: AdapterDescription) {
     super();
-    worker.on("message", (m) => {
+    worker.listen((m) => {
       this.onReply(m as GpuReply);
       // The worker only keeps the process alive while someone awaits its answer.
       if (!this.pending.size) worker.unref();
@@ -123,7 +131,7 @@ class WorkerTransport extends BaseTransport {
   protected send(batch: GpuCommand[]): void {
     const transfer: ArrayBuffer[] = [];
     for (const c of batch) if (c.t === "write") transfer.push(c.data);
-    this.worker.postMessage(batch, transfer);
+    this.worker.post(batch, transfer);
   }
   override read(id: number, size: number): Promise<ArrayBuffer> {
     this.worker.ref();
@@ -143,33 +151,64 @@ class WorkerTransport extends BaseTransport {
   };
 }
 
+// The worker's program: a prelude defines post/listen/makeGpu/LIMITS for its environment.
 // \`__name\`: bundlers that keep function names (esbuild keepNames, tsx) wrap nested
 // functions in a module-level helper that the worker's copy of the runtime does not have.
 const BOOT = `
 var __name = (f) => f;
-const { parentPort, workerData } = require("node:worker_threads");
 const run = async () => {
-  const { create, globals } = require(workerData.webgpuPath);
-  Object.assign(globalThis, globals);
-  const gpu = create(workerData.flags);
+  const gpu = makeGpu();
   // Dawn destroys its instance when the GPU object is collected, even with a live device.
   globalThis.graftGpu = gpu;
+  if (!gpu) { post({ t: "ready", error: "navigator.gpu is undefined in a worker" }); return; }
   const adapter = await gpu.requestAdapter({ powerPreference: "high-performance" });
-  if (!adapter) { parentPort.postMessage({ t: "ready", error: "requestAdapter() returned null" }); return; }
+  if (!adapter) { post({ t: "ready", error: "requestAdapter() returned null" }); return; }
   const requiredLimits = {};
-  for (const k of workerData.limits) requiredLimits[k] = adapter.limits[k];
+  for (const k of LIMITS) requiredLimits[k] = adapter.limits[k];
   const requiredFeatures = ["shader-f16"].filter((f) => adapter.features.has(f));
   const device = await adapter.requestDevice({ requiredLimits, requiredFeatures });
-  const handle = (RUNTIME)(device, (m, transfer) => parentPort.postMessage(m, transfer));
-  parentPort.on("message", handle);
+  listen((RUNTIME)(device, post));
   const limits = {};
-  for (const k of workerData.limits) limits[k] = device.limits[k];
+  for (const k of LIMITS) limits[k] = device.limits[k];
   const info = adapter.info || {};
   const description = [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(" ") || "WebGPU adapter";
-  parentPort.postMessage({ t: "ready", adapter: { description, features: [...device.features], limits } });
+  post({ t: "ready", adapter: { description, features: [...device.features], limits } });
 };
-run().catch((e) => parentPort.postMessage({ t: "ready", error: String((e && e.message) || e) }));
+run().catch((e) => post({ t: "ready", error: String((e && e.message) || e) }));
 `;
+const NODE_PRELUDE = `
+const { parentPort, workerData } = require("node:worker_threads");
+const post = (m, transfer) => parentPort.postMessage(m, transfer);
+const listen = (f) => parentPort.on("message", f);
+const LIMITS = workerData.limits;
+const makeGpu = () => {
+  const { create, globals } = require(workerData.webgpuPath);
+  Object.assign(globalThis, globals);
+  return create(workerData.flags);
+};
+`;
+const BROWSER_PRELUDE = `
+const post = (m, transfer) => self.postMessage(m, transfer || []);
+const listen = (f) => { self.onmessage = (e) => f(e.data); };
+const LIMITS = ${JSON.stringify(LIMITS)};
+const makeGpu = () => navigator.gpu;
+`;
+const program = (prelude: string) => prelude + BOOT.replace("(RUNTIME)", `(${gpuRuntime.toString()})`);
+
+/** Waits for the worker's "ready" message and wraps it in a transport. */
+async function started(worker: Endpoint, failed: Promise<string>): Promise<Transport> {
+  type Ready = { adapter?: AdapterDescription; error?: string };
+  const ready = await Promise.race([
+    new Promise<Ready>((resolve) => worker.listen((m) => resolve(m as Ready))),
+    failed.then((error): Ready => ({ error })),
+  ]);
+  if (!ready.adapter) {
+    worker.terminate();
+    throw new Error(noAdapter(ready.error ?? "unknown"));
+  }
+  worker.unref();
+  return new WorkerTransport(worker, ready.adapter);
+}
 
 /** Starts the runtime in a worker thread with Dawn (npm `webgpu`). */
 export async function nodeTransport(flags: string[] = []): Promise<Transport> {
@@ -182,16 +221,51 @@ export async function nodeTransport(flags: string[] = []): Promise<Transport> {
     try { webgpuPath = createRequire(base).resolve("webgpu"); break; } catch { /* try the next */ }
   }
   if (!webgpuPath) throw new Error(noAdapter("the `webgpu` package is not installed: npm install webgpu"));
-  const code = BOOT.replace("(RUNTIME)", `(${gpuRuntime.toString()})`);
-  const worker = new Worker(code, { eval: true, workerData: { webgpuPath, flags, limits: LIMITS } }) as unknown as NodeWorker;
-  const ready = await new Promise<{ adapter?: AdapterDescription; error?: string }>((resolve) => {
-    worker.on("message", (m) => resolve(m as { adapter?: AdapterDescription; error?: string }));
-    worker.on("error", (e) => resolve({ error: e.message }));
-  });
-  if (!ready.adapter) {
-    (worker as unknown as { terminate(): void }).terminate();
-    throw new Error(noAdapter(ready.error ?? "unknown"));
-  }
-  worker.unref();
-  return new WorkerTransport(worker, ready.adapter);
+  // execArgv: [] — a parent started with `--input-type=module` would make the eval'd
+  // (CommonJS) worker code an ES module, where `require` does not exist.
+  const w = new Worker(program(NODE_PRELUDE), { eval: true, execArgv: [], workerData: { webgpuPath, flags, limits: LIMITS } });
+  let handler: ((m: unknown) => void) | null = null;
+  w.on("message", (m) => handler?.(m));
+  const endpoint: Endpoint = {
+    post: (m, transfer) => w.postMessage(m, transfer),
+    listen: (f) => { handler = f; },
+    ref: () => w.ref(), unref: () => w.unref(), terminate: () => void w.terminate(),
+  };
+  return started(endpoint, new Promise((resolve) => w.on("error", (e) => resolve(e.message))));
+}
+
+interface BrowserWorker {
+  postMessage(m: unknown, transfer: ArrayBuffer[]): void;
+  onmessage: ((e: { data: unknown }) => void) | null;
+  onerror: ((e: { message?: string }) => void) | null;
+  terminate(): void;
+}
+
+/**
+ * True in a browser's dedicated worker with cross-origin isolation: graft there may block
+ * (Atomics.wait) while a nested worker owns the GPU, so sync reads work as in Node.
+ */
+export function canBlockInBrowser(): boolean {
+  const g = globalThis as { crossOriginIsolated?: boolean; WorkerGlobalScope?: unknown; Worker?: unknown; Blob?: unknown };
+  return g.crossOriginIsolated === true && typeof g.WorkerGlobalScope === "function" && typeof g.Worker === "function" && typeof g.Blob === "function";
+}
+
+/** The runtime in a nested browser worker (from a Blob URL), reached like Node's worker. */
+export async function browserWorkerTransport(): Promise<Transport> {
+  const g = globalThis as unknown as {
+    Blob: new (parts: string[], o: { type: string }) => object;
+    URL: { createObjectURL(b: object): string; revokeObjectURL(u: string): void };
+    Worker: new (url: string) => BrowserWorker;
+  };
+  const url = g.URL.createObjectURL(new g.Blob([program(BROWSER_PRELUDE)], { type: "text/javascript" }));
+  const w = new g.Worker(url);
+  g.URL.revokeObjectURL(url);
+  let handler: ((m: unknown) => void) | null = null;
+  w.onmessage = (e) => handler?.(e.data);
+  const endpoint: Endpoint = {
+    post: (m, transfer) => w.postMessage(m, transfer ?? []),
+    listen: (f) => { handler = f; },
+    ref: () => {}, unref: () => {}, terminate: () => w.terminate(),
+  };
+  return started(endpoint, new Promise((resolve) => { w.onerror = (e) => resolve(e.message ?? "the GPU worker failed to start"); }));
 }

@@ -1,7 +1,7 @@
 // End to end in a real browser: serves dist/ and examples/browser/ over HTTP, opens the
-// example page in Debian's headless chromium (playwright-core) with WebGPU on SwiftShader,
-// and checks the numbers the page writes: the WebGPU fit agrees with the CPU fit and with
-// the known answer. Skipped when chromium is not installed, unless GRAFT_REQUIRE_WEBGPU is
+// example pages in Debian's headless chromium (playwright-core) with WebGPU on SwiftShader,
+// and checks the numbers they write: the WebGPU fit agrees with the CPU fit and with the
+// known answer; in a worker, graft reads GPU data synchronously. Skipped when chromium is not installed, unless GRAFT_REQUIRE_WEBGPU is
 // set (as in CI), where that fails.
 import { describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
@@ -43,7 +43,11 @@ async function serve(): Promise<{ server: Server; url: string }> {
     path = join(root, path);
     if (existsSync(path) && statSync(path).isDirectory()) path = join(path, "index.html");
     if (!existsSync(path)) { res.writeHead(404).end(); return; }
-    res.writeHead(200, { "content-type": TYPES[extname(path)] ?? "application/octet-stream" }).end(readFileSync(path));
+    // Cross-origin isolation (SharedArrayBuffer, blocking in workers: worker.html needs it).
+    res.writeHead(200, {
+      "content-type": TYPES[extname(path)] ?? "application/octet-stream",
+      "cross-origin-opener-policy": "same-origin", "cross-origin-embedder-policy": "require-corp",
+    }).end(readFileSync(path));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/examples/browser/` };
@@ -55,45 +59,55 @@ interface Fit {
   mlp: { loss: number; curve: number[]; probe: number[] };
   ms: { linear: number; mlp: number };
 }
-interface PageResult { status: string; error?: string; devices: string[]; adapter: Record<string, unknown> | null; webgpu: Fit; cpu: Fit }
+interface PageResult { devices: string[]; adapter: Record<string, unknown> | null; webgpu: Fit; cpu: Fit }
+interface WorkerResult {
+  devices: string[]; device: string; newton: { value: number; steps: number };
+  collatz: { eager: number; jitted: number }; branch: number; eigenvalues: number[];
+}
 
 it("chromium is installed where WebGPU is required", () => {
   if (required && !chromiumPath) throw new Error("GRAFT_REQUIRE_WEBGPU is set but `which chromium` finds nothing: apt-get install chromium.");
 });
 
+/** Opens examples/browser/<file> in headless chromium and returns the JSON it writes into #result. */
+async function runPage<T>(file: string): Promise<T & { status: string; error?: string }> {
+  if (!existsSync(join(root, "dist/index.js"))) {
+    throw new Error("dist/index.js is missing: build it first with `npx tsup` (`npm test` does).");
+  }
+  const { chromium } = await import("playwright-core");
+  const { server, url } = await serve();
+  const browser = await chromium.launch({ executablePath: chromiumPath!, args: CHROMIUM_ARGS });
+  const log: string[] = [];
+  let result: T & { status: string; error?: string };
+  try {
+    const page = await browser.newPage();
+    page.on("console", (m) => { if (m.type() === "error" || m.type() === "warning") log.push(`console.${m.type()}: ${m.text()}`); });
+    // An uncaught error or a missing file means the page will never write a result.
+    const broken = new Promise<never>((_, reject) => {
+      page.on("pageerror", (e) => reject(new Error(`the page threw: ${e.message}\n${log.join("\n")}`)));
+      page.on("response", (r) => { if (r.status() >= 400) reject(new Error(`the page could not load ${r.url()} (HTTP ${r.status()})`)); });
+    });
+    broken.catch(() => {}); // handled by the race below
+    await page.goto(url + file);
+    // (a string: this file is compiled without the DOM's types)
+    await Promise.race([broken, page.waitForFunction(`document.getElementById("result")?.textContent !== ""`, null, { timeout: 240_000 })]);
+    result = JSON.parse((await page.textContent("#result"))!);
+  } finally {
+    await browser.close();
+    server.close();
+  }
+  if (result.status !== "done") throw new Error(`the page failed: ${result.error}\n${log.join("\n")}`);
+  return result;
+}
+
 describe.skipIf(!chromiumPath)("browser example (headless chromium, WebGPU)", () => {
   it("trains on WebGPU in the page and matches the CPU", async () => {
-    if (!existsSync(join(root, "dist/index.js"))) {
-      throw new Error("dist/index.js is missing: build it first with `npx tsup` (`npm test` does).");
-    }
     // A browser cannot resolve Node built-ins: the bundle may load them only dynamically,
     // inside the Node path (backends/webgpu/transport.ts).
     const bundle = readFileSync(join(root, "dist/index.js"), "utf8");
     const nodeImport = /^\s*(?:import|export)\b[^;(]*?\bfrom\s*["']((?:node:)?(?:fs|path|url|module|os|worker_threads|child_process|crypto|util|http|net))["']/m.exec(bundle);
     expect(nodeImport?.[0] ?? null, "dist/index.js imports a Node built-in statically").toBeNull();
-    const { chromium } = await import("playwright-core");
-    const { server, url } = await serve();
-    const browser = await chromium.launch({ executablePath: chromiumPath!, args: CHROMIUM_ARGS });
-    const log: string[] = [];
-    let result: PageResult;
-    try {
-      const page = await browser.newPage();
-      page.on("console", (m) => { if (m.type() === "error" || m.type() === "warning") log.push(`console.${m.type()}: ${m.text()}`); });
-      // An uncaught error or a missing file means the page will never write a result.
-      const broken = new Promise<never>((_, reject) => {
-        page.on("pageerror", (e) => reject(new Error(`the page threw: ${e.message}\n${log.join("\n")}`)));
-        page.on("response", (r) => { if (r.status() >= 400) reject(new Error(`the page could not load ${r.url()} (HTTP ${r.status()})`)); });
-      });
-      broken.catch(() => {}); // handled by the race below
-      await page.goto(url);
-      // (a string: this file is compiled without the DOM's types)
-      await Promise.race([broken, page.waitForFunction(`document.getElementById("result")?.textContent !== ""`, null, { timeout: 240_000 })]);
-      result = JSON.parse((await page.textContent("#result"))!) as PageResult;
-    } finally {
-      await browser.close();
-      server.close();
-    }
-    if (result.status !== "done") throw new Error(`the page failed: ${result.error}\n${log.join("\n")}`);
+    const result = await runPage<PageResult>("index.html");
     expect(result.devices).toContain("webgpu");
     expect(result.adapter).not.toBeNull();
     const { webgpu: g, cpu: c } = result;
@@ -116,5 +130,18 @@ describe.skipIf(!chromiumPath)("browser example (headless chromium, WebGPU)", ()
     expect(g.mlp.loss).toBeLessThan(2e-3);
     expect(g.mlp.curve[0]).toBeGreaterThan(10 * g.mlp.loss);
     [-2, -1, 0, 1, 2].forEach((x, i) => expect(Math.abs(g.mlp.probe[i] - Math.sin(x))).toBeLessThan(0.1));
+  }, 300_000);
+
+  it("in a cross-origin-isolated worker, sync reads, eager while/cond and CPU routines work on WebGPU", async () => {
+    const r = await runPage<WorkerResult>("worker.html");
+    expect(r.devices).toContain("webgpu");
+    expect(r.device).toBe("webgpu");
+    expect(r.newton.value).toBeCloseTo(Math.SQRT2, 6);
+    expect(r.newton.steps).toBe(4);   // 1, 1.5, 1.41667, 1.414216, 1.4142136
+    // 27 reaches 1 after 111 Collatz steps.
+    expect(r.collatz).toEqual({ eager: 111, jitted: 111 });
+    expect(r.branch).toBe(90);
+    // Eigenvalues of the tridiagonal [2 1 0; 1 2 1; 0 1 2]: 2 - sqrt(2), 2, 2 + sqrt(2).
+    [2 - Math.SQRT2, 2, 2 + Math.SQRT2].forEach((w, i) => expect(r.eigenvalues[i]).toBeCloseTo(w, 5));
   }, 300_000);
 });
