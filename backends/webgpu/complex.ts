@@ -85,17 +85,17 @@ fn cx_sqrt(z: vec2<f32>) -> vec2<f32> {
   let neg = y < 0.0 || (y == 0.0 && cx_signbit(y));
   return vec2<f32>(abs(y) / (2.0 * t), select(t, -t, neg));
 }
-fn cx_sin(z: vec2<f32>) -> vec2<f32> { let sc = cx_sincos(z.x); return vec2<f32>(sc.x * cosh(z.y), sc.y * g_sinh(z.y)); }
-fn cx_cos(z: vec2<f32>) -> vec2<f32> { let sc = cx_sincos(z.x); return vec2<f32>(sc.y * cosh(z.y), -sc.x * g_sinh(z.y)); }
-fn cx_sinh(z: vec2<f32>) -> vec2<f32> { let sc = cx_sincos(z.y); return vec2<f32>(g_sinh(z.x) * sc.y, cosh(z.x) * sc.x); }
-fn cx_cosh(z: vec2<f32>) -> vec2<f32> { let sc = cx_sincos(z.y); return vec2<f32>(cosh(z.x) * sc.y, g_sinh(z.x) * sc.x); }
+fn cx_sin(z: vec2<f32>) -> vec2<f32> { let sc = cx_sincos(z.x); return vec2<f32>(sc.x * g_cosh(z.y), sc.y * g_sinh(z.y)); }
+fn cx_cos(z: vec2<f32>) -> vec2<f32> { let sc = cx_sincos(z.x); return vec2<f32>(sc.y * g_cosh(z.y), -sc.x * g_sinh(z.y)); }
+fn cx_sinh(z: vec2<f32>) -> vec2<f32> { let sc = cx_sincos(z.y); return vec2<f32>(g_sinh(z.x) * sc.y, g_cosh(z.x) * sc.x); }
+fn cx_cosh(z: vec2<f32>) -> vec2<f32> { let sc = cx_sincos(z.y); return vec2<f32>(g_cosh(z.x) * sc.y, g_sinh(z.x) * sc.x); }
 fn cx_tanh(z: vec2<f32>) -> vec2<f32> {
   // tanh(x + iy) = (sinh 2x + i sin 2y) / (cosh 2x + cos 2y), with the large-|x| limit.
   let x = z.x; let y = z.y;
   let sc = cx_sincos(y);
   if (abs(x) > 20.0) { return vec2<f32>(sign(x), 4.0 * sc.x * sc.y * exp(-2.0 * abs(x))); }
   let sc2 = cx_sincos(2.0 * y);
-  let d = cosh(2.0 * x) + sc2.y;
+  let d = g_cosh(2.0 * x) + sc2.y;
   return vec2<f32>(g_sinh(2.0 * x) / d, sc2.x / d);
 }
 fn cx_tan(z: vec2<f32>) -> vec2<f32> {

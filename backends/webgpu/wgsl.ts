@@ -64,13 +64,27 @@ fn g_expm1(x: f32) -> f32 {
   if (!g_isfinite(u)) { return u; }
   return um1 * x / g_log(u);
 }
+// log1p = 2 atanh(s), s = x / (2 + x), as an odd series in s for |x| < 1/2 (|s| <= 1/3;
+// <= 1.9 ulp). Goldberg's log(u)·x/(u − 1) is not used: shader compilers may fold u − 1 to x.
 fn g_log1p(x: f32) -> f32 {
   if (x < -1.0) { return g_nan(); }
   if (x == -1.0) { return -g_inf(); }
-  let u = 1.0 + x;
-  if (u == 1.0) { return x; }
-  if (!g_isfinite(u)) { return g_log(u); }
-  return g_log(u) * x / (u - 1.0);
+  if (abs(x) < 0.5) {
+    let s = x / (2.0 + x);
+    let z = s * s;
+    var p = 1.0 / 17.0;
+    p = p * z + 1.0 / 15.0; p = p * z + 1.0 / 13.0; p = p * z + 1.0 / 11.0; p = p * z + 1.0 / 9.0;
+    p = p * z + 1.0 / 7.0; p = p * z + 1.0 / 5.0; p = p * z + 1.0 / 3.0;
+    return 2.0 * s + 2.0 * s * z * p;
+  }
+  return g_log(1.0 + x);
+}
+fn g_cosh(x: f32) -> f32 {
+  if (g_isnan(x)) { return x; }
+  let a = abs(x);
+  if (a < 88.0) { let e = g_exp(a); return 0.5 * e + 0.5 / e; }
+  let h = g_exp(0.5 * a);   // e^a overflows before cosh does
+  return (0.5 * h) * h;
 }
 fn g_cbrt(x: f32) -> f32 {
   if (x == 0.0 || !g_isfinite(x)) { return x; }
@@ -199,7 +213,18 @@ fn g_atanh(x: f32) -> f32 {
 fn g_erf(x0: f32) -> f32 {
   // Rational approximation on [-4, 4] (erf is +-1 to f32 precision beyond).
   if (g_isnan(x0)) { return x0; }
-  let x = clamp(x0, -4.0, 4.0);
+  // |x| >= 2: 1 − erfc(|x|), erfc = e^(−x²)/x · P(1/x²) (fitted relative error 3e-8), so
+  // values next to ±1 keep their last bits (<= 0.6 ulp); the rational form loses a few.
+  let ax = abs(x0);
+  if (ax >= 2.0) {
+    if (ax >= 4.0) { return sign(x0); }
+    let t = 1.0 / (ax * ax);
+    var r = 2.01404244;
+    r = r * t + -2.75146221; r = r * t + 1.82406644; r = r * t + -0.86930273;
+    r = r * t + 0.41068879; r = r * t + -0.2816229; r = r * t + 0.5641819;
+    return sign(x0) * (1.0 - g_exp(-ax * ax) * r / ax);
+  }
+  let x = x0;
   let x2 = x * x;
   var p = -2.72614225801306e-10;
   p = p * x2 + 2.77068142495902e-08;
@@ -338,7 +363,7 @@ export const ELEMENTWISE: Record<string, Ex> = {
   acos: un("g_acos"),
   atan: un("g_atan"),
   sinh: un("g_sinh"),
-  cosh: un("cosh"),
+  cosh: un("g_cosh"),
   tanh: un("g_tanh"),
   asinh: un("g_asinh"),
   acosh: un("g_acosh"),
@@ -379,6 +404,10 @@ function cmp(op: string): Ex {
     }
     // bool compares as 0/1 (false < true).
     if (d === "bool" && op !== "==" && op !== "!=") return `(select(0u, 1u, ${a}) ${op} select(0u, 1u, ${b}))`;
+    // Shader compilers may assume floats are never NaN and lower != as an ordered compare
+    // (SwiftShader does: NaN != NaN came out false); the bit tests keep IEEE semantics.
+    if (d === "float32" && op === "!=") return `(g_isnan(${a}) || g_isnan(${b}) || ${a} != ${b})`;
+    if (d === "float32" && op === "==") return `(!g_isnan(${a}) && ${a} == ${b})`;
     return `(${a} ${op} ${b})`;
   };
 }

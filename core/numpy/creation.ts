@@ -177,18 +177,24 @@ export function linspace(start: number, stop: number, num = 50, opts: { endpoint
   if (!Number.isInteger(num) || num < 0) throw new RangeError(msg("linspace", "num must be a non-negative integer", String(num)));
   const endpoint = opts.endpoint ?? true;
   const d = opts.dtype ? checkDType("linspace", opts.dtype) : defaultFloat();
+  return fromTyped(isFloat(d) ? linspaceValues(start, stop, num, endpoint) : castAll(linspaceValues(start, stop, num, endpoint), d), [num], d);
+}
+
+/** linspace's points in float64 on the host (also the exponents of logspace). */
+function linspaceValues(start: number, stop: number, num: number, endpoint: boolean): Float64Array {
   const div = endpoint ? num - 1 : num;
   const step = div > 0 ? (stop - start) / div : 0;
   const data = new Float64Array(num);
   for (let i = 0; i < num; i++) data[i] = start + i * step;
   if (endpoint && num > 1) data[num - 1] = stop;
-  return fromTyped(isFloat(d) ? data : castAll(data, d), [num], d);
+  return data;
 }
 
 /** @example np.logspace(0, 2, 3) // [1. 10. 100.] */
 export function logspace(start: number, stop: number, num = 50, opts: { endpoint?: boolean; base?: number; dtype?: DType } = {}): NDArray {
   if (opts.dtype && isComplex(opts.dtype)) return astype(logspace(start, stop, num, { ...opts, dtype: realDType(opts.dtype) }), opts.dtype);
-  const lin = linspace(start, stop, num, { endpoint: opts.endpoint, dtype: "float64" }).dataSync();
+  if (!Number.isInteger(num) || num < 0) throw new RangeError(msg("logspace", "num must be a non-negative integer", String(num)));
+  const lin = linspaceValues(start, stop, num, opts.endpoint ?? true);
   const base = opts.base ?? 10;
   const d = opts.dtype ? checkDType("logspace", opts.dtype) : defaultFloat();
   return fromTyped(castAll(lin.map((v) => Math.pow(base, v)), d), [num], d);

@@ -9,8 +9,9 @@
  * infinities match in sign, integers and booleans exactly).
  */
 import { describe, expect, it } from "vitest";
-import { np, nnFunctions } from "graft";
+import { defaultDevice, np, nnFunctions } from "graft";
 import cases from "../fixtures/numpy.json";
+import { startWebgpu } from "../webgpu/setup";
 
 type DType = "float32" | "float64" | "int32" | "uint32" | "bool";
 type Num = number | string | boolean;
@@ -300,6 +301,22 @@ function run(c: Case): void {
   check(c, f(args, kw));
 }
 
+/** Runs a case with every array (fixture operands and created ones) on `device`. */
+function runOn(device: string, c: Case): void {
+  const prev = defaultDevice();
+  defaultDevice(device);
+  try {
+    const f = call[c.fn];
+    const out = f(c.args.map(decode), Object.keys(c.kwargs).length > 0 ? decode(c.kwargs) : undefined);
+    for (const o of Array.isArray(out) ? out : [out]) if (typeof o === "object") expect(o.device, `${c.id}: device`).toBe(device);
+    check(c, out);
+  } finally { defaultDevice(prev); }
+}
+
+/** Whether a case touches float64 anywhere (WebGPU has no float64). */
+const usesFloat64 = (v: unknown): boolean =>
+  v === "float64" || (Array.isArray(v) ? v.some(usesFloat64) : typeof v === "object" && v !== null && Object.values(v).some(usesFloat64));
+
 // ---------------------------------------------------------------- the suite
 
 const byFn = new Map<string, Case[]>();
@@ -318,4 +335,13 @@ describe("numpy fixtures", () => {
 
 describe.each([...byFn.keys()])("%s", (fn) => {
   it.each(byFn.get(fn) ?? [])("$id", (c) => run(c));
+});
+
+// The same cases on WebGPU (every case without float64; WebGPU has none), with every
+// array created on the GPU: its kernels must meet the NumPy references at the same
+// tolerances as the CPU.
+const hasGpu = await startWebgpu();
+const gpuCases = CASES.filter((c) => !usesFloat64([c.args, c.kwargs, c.expected]));
+describe.skipIf(!hasGpu)("numpy fixtures on webgpu", () => {
+  it.each(gpuCases)("$fn $id", (c) => runOn("webgpu", c));
 });
