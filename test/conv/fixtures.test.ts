@@ -4,8 +4,9 @@
 // convs (lhs dilation + "IOHW" layout), and max/avg pooling. Fixtures: test/fixtures/conv.json,
 // written by test/fixtures/gen_conv.py.
 import { describe, expect, it } from "vitest";
-import { lax, np, vjp, type NDArray } from "graft";
+import { devicePut, lax, np, vjp, type NDArray } from "graft";
 import fixtures from "../fixtures/conv.json";
+import { startWebgpu } from "../webgpu/setup";
 
 interface Enc { shape: number[]; data: number[] }
 interface ConvCase {
@@ -70,6 +71,24 @@ describe("reduceWindow pooling vs torch", () => {
       expectClose(y as NDArray, c.y, 1e-12, 1e-12, "y");
       expectClose((back(arr(c.g)) as NDArray[])[0], c.dx, 1e-12, 1e-12, "dx");
       expectClose(poolFn(c)(arr(c.x, "float32")), c.y, 1e-6, 1e-6, "y f32");
+    });
+  }
+});
+
+// In float32 on WebGPU: values and both gradients (the transposed convolutions and the
+// select-and-scatter of max pooling run there too).
+const hasGpu = await startWebgpu();
+describe.skipIf(!hasGpu)("conv and pooling on webgpu vs torch (float32)", () => {
+  const gpu = (e: Enc) => devicePut(arr(e, "float32"), "webgpu");
+  for (const c of cases) {
+    it(c.name, () => {
+      const [y, back] = c.kind === "conv" ? vjp(convFn(c), gpu(c.x), gpu(c.w)) : vjp(poolFn(c), gpu(c.x));
+      expect((y as NDArray).device).toBe("webgpu");
+      const scale = (e: Enc) => Math.max(1, ...e.data.map(Math.abs));
+      expectClose(y as NDArray, c.y, 1e-5, 1e-5 * scale(c.y), "y");
+      const grads = back(gpu(c.g)) as NDArray[];
+      expectClose(grads[0], c.dx, 1e-5, 1e-5 * scale(c.dx), "dx");
+      if (c.kind === "conv") expectClose(grads[1], c.dw, 1e-5, 1e-5 * scale(c.dw), "dw");
     });
   }
 });

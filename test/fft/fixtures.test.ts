@@ -2,8 +2,9 @@
 // test/fixtures/fft.json. Every case runs in float64/complex128 (tight tolerance) and
 // float32/complex64 (looser), for all lengths (mixed radix, generic radix, Bluestein).
 import { describe, expect, it } from "vitest";
-import { np, type NDArray } from "graft";
+import { devicePut, np, type NDArray } from "graft";
 import fixtures from "../fixtures/fft.json";
+import { startWebgpu } from "../webgpu/setup";
 
 interface Case {
   name: string; fn: string; complex: boolean; shape: number[]; x: number[];
@@ -46,6 +47,18 @@ describe("np.fft matches numpy.fft", () => {
   for (const x64 of [true, false]) {
     describe(x64 ? "float64" : "float32", () => {
       for (const c of cases) it(c.name, () => compare(run(c, input(c, x64)), c, x64));
+    });
+  }
+});
+
+// The float32 cases on WebGPU (the transform runs there: kernel, four-step or Bluestein).
+const hasGpu = await startWebgpu();
+describe.skipIf(!hasGpu)("np.fft on webgpu matches numpy.fft (float32)", () => {
+  for (const c of cases) {
+    it(c.name, () => {
+      const got = run(c, devicePut(input(c, false), "webgpu"));
+      expect(got.device).toBe("webgpu");
+      compare(got, c, false);
     });
   }
 });

@@ -5,8 +5,9 @@
 // singular values only for orthonormality and reconstruction. Fixtures:
 // test/fixtures/linalg.json, written by test/fixtures/gen_linalg.py.
 import { describe, expect, it } from "vitest";
-import { grad, np, type NDArray } from "graft";
+import { devicePut, grad, np, type NDArray } from "graft";
 import fixtures from "../fixtures/linalg.json";
+import { startWebgpu } from "../webgpu/setup";
 
 type Num = number | string;
 interface Enc { shape: number[]; data: Num[] }
@@ -112,11 +113,11 @@ function checkValues(c: Case, outs: NDArray[]): void {
     // Orthonormal factors that reconstruct the input.
     const tol = c.dtype === "float64" ? 1e-12 : 1e-5;
     const eyeU = np.matmul(np.swapaxes(u, -1, -2), u), eyeV = np.matmul(vh, np.swapaxes(vh, -1, -2));
-    expectClose(eyeU.astype("float64").dataSync(), Array.from(np.broadcastTo(np.eye(u.shape.at(-1)!), eyeU.shape).dataSync()), 0, tol * 10, "uᵀu = I");
-    expectClose(eyeV.astype("float64").dataSync(), Array.from(np.broadcastTo(np.eye(vh.shape.at(-2)!), eyeV.shape).dataSync()), 0, tol * 10, "vh vhᵀ = I");
+    expectClose(Float64Array.from(eyeU.dataSync()), Array.from(np.broadcastTo(np.eye(u.shape.at(-1)!), eyeU.shape).dataSync()), 0, tol * 10, "uᵀu = I");
+    expectClose(Float64Array.from(eyeV.dataSync()), Array.from(np.broadcastTo(np.eye(vh.shape.at(-2)!), eyeV.shape).dataSync()), 0, tol * 10, "vh vhᵀ = I");
     const uk = u.slice("...", [0, k]), vk = vh.slice("...", [0, k], []);
     const rec = np.matmul(np.multiply(uk, np.expandDims(s, -2)), vk);
-    expectClose(rec.astype("float64").dataSync(), vals(c.args[0]), 0, tol * 10 * Math.max(1, want[1][0]), "u s vh = a");
+    expectClose(Float64Array.from(rec.dataSync()), vals(c.args[0]), 0, tol * 10 * Math.max(1, want[1][0]), "u s vh = a");
     return;
   }
   got.forEach((g, i) => expectClose(g, want[i], rtol, atol, `output ${i}`));
@@ -127,6 +128,19 @@ describe.each(["float64", "float32"] as const)("np.linalg vs NumPy (%s)", (dtype
     it(`${c.fn}: ${c.id}`, () => {
       const args = c.args.map((a) => arr(a, dtype));
       checkValues(c, CALL[c.fn](args, c.opts));
+    });
+  }
+});
+
+// The float32 cases on WebGPU: cholesky/triangularSolve and the elementwise/reduction parts
+// run there; lu/qr/eigh/svd run on the CPU with automatic transfer. Results stay on the GPU.
+const hasGpu = await startWebgpu();
+describe.skipIf(!hasGpu)("np.linalg on webgpu vs NumPy (float32)", () => {
+  for (const c of CASES.filter((k) => k.dtype === "float32")) {
+    it(`${c.fn}: ${c.id}`, () => {
+      const outs = CALL[c.fn](c.args.map((a) => devicePut(arr(a, "float32"), "webgpu")), c.opts);
+      for (const o of outs) expect(o.device).toBe("webgpu");
+      checkValues(c, outs);
     });
   }
 });
