@@ -10,8 +10,9 @@
  * (NaN equals NaN; integers and booleans exactly).
  */
 import { describe, expect, it } from "vitest";
-import { jit, lax, np, type NDArray } from "graft";
+import { devicePut, jit, lax, np, type NDArray } from "graft";
 import cases from "../fixtures/indexing.json";
+import { startWebgpu, usesFloat64 } from "../webgpu/setup";
 
 type DType = "float32" | "float64" | "int32" | "uint32" | "bool";
 type Num = number | string | boolean;
@@ -102,4 +103,18 @@ describe.each([...byFn.keys()])("%s", (fn) => {
 it("covers every fixture function", () => {
   expect([...byFn.keys()].sort()).toEqual(["argwhere", "at-add", "at-max", "at-min", "at-mul", "at-set", "dynamicSlice", "dynamicUpdateSlice",
     "flatnonzero", "gather", "getitem", "nonzero", "scatter", "scatterAdd", "scatterMax", "scatterMin", "scatterMul", "searchsorted", "unique", "where1"]);
+});
+
+// On WebGPU (cases without float64): the array arguments live on the GPU; closed-over
+// index arrays are CPU constants, copied over automatically. Eager and jit.
+const hasGpu = await startWebgpu();
+describe.skipIf(!hasGpu)("indexing fixtures on webgpu", () => {
+  it.each(CASES.filter((c) => !usesFloat64([c.args, c.kwargs, c.expected])).map((c) => [`${c.fn} ${c.id}`, c] as const))("%s", (_id, c) => {
+    const { f, arrays, jittable } = call(c);
+    const onGpu = arrays.map((a) => devicePut(a, "webgpu"));
+    const out = f(...onGpu);
+    for (const o of Array.isArray(out) ? out : [out]) expect(o.device).toBe("webgpu");
+    expectMatches(out, c.expected, c, "eager");
+    if (jittable) expectMatches(jit(f)(...onGpu), c.expected, c, "jit");
+  });
 });

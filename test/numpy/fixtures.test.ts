@@ -11,7 +11,7 @@
 import { describe, expect, it } from "vitest";
 import { defaultDevice, np, nnFunctions } from "graft";
 import cases from "../fixtures/numpy.json";
-import { startWebgpu } from "../webgpu/setup";
+import { startWebgpu, usesFloat64 } from "../webgpu/setup";
 
 type DType = "float32" | "float64" | "int32" | "uint32" | "bool";
 type Num = number | string | boolean;
@@ -313,9 +313,6 @@ function runOn(device: string, c: Case): void {
   } finally { defaultDevice(prev); }
 }
 
-/** Whether a case touches float64 anywhere (WebGPU has no float64). */
-const usesFloat64 = (v: unknown): boolean =>
-  v === "float64" || (Array.isArray(v) ? v.some(usesFloat64) : typeof v === "object" && v !== null && Object.values(v).some(usesFloat64));
 
 // ---------------------------------------------------------------- the suite
 

@@ -12,3 +12,7 @@ export async function startWebgpu(): Promise<boolean> {
     return false;
   }
 }
+
+/** Whether a fixture case mentions float64 anywhere (WebGPU has none: such cases stay CPU-only). */
+export const usesFloat64 = (v: unknown): boolean =>
+  v === "float64" || (Array.isArray(v) ? v.some(usesFloat64) : typeof v === "object" && v !== null && Object.values(v).some(usesFloat64));
