@@ -1,9 +1,14 @@
 // CPU kernels for elementwise primitives. Values are computed in float64 and stored into
-// the output TypedArray, whose assignment rounds float32 and wraps int32/uint32 like C.
+// the output TypedArray, whose assignment rounds float32 and wraps int32/uint32 like C;
+// float32 arrays run through WebAssembly SIMD kernels (elementwise-wasm.ts) instead where
+// present: always for the math of simd-math.ts SIMD_ONLY (whose results differ from Math.*,
+// so fused jit loops use the same kernels), and above SIMD_MIN elements for the exact ops.
 import type { DType } from "../../core/dtype";
 import type { ConvertParams, IntegerPowParams } from "../../core/primitives";
 import { cPow, erf, intPow, roundHalfEven } from "./math";
 import { alloc, type CpuIn, type Kernel } from "./util";
+import { simdOp } from "./elementwise-wasm";
+import { SIMD_ONLY } from "./simd-math";
 
 type F1 = (x: number) => number;
 type F2 = (a: number, b: number) => number;
@@ -42,9 +47,23 @@ function compiled(body: string): Loop | null {
 }
 const isFloat = (d: DType) => d === "float32" || d === "float64";
 
-export function unary(f: ByDType<F1>, src?: string): Kernel<{}> {
+/**
+ * Below this many elements exact float32 ops (add, neg, sqrt, ...) stay in JS, whose loop
+ * beats the copies into and out of WebAssembly memory (both give the same bits).
+ */
+export const SIMD_MIN = 256;
+/** The SIMD kernel for float32 operands of `op` (null: the JS loop runs). */
+function simdFor(op: string | undefined, ins: CpuIn[], n: number) {
+  if (!op || !ins.every((x) => x.aval.dtype === "float32") || (n < SIMD_MIN && !SIMD_ONLY.has(op))) return null;
+  return simdOp(op, ins.map((x) => x.aval.ndim === 0 && n !== 1));
+}
+
+/** `op` names the primitive, for the SIMD kernels. */
+export function unary(f: ByDType<F1>, src?: string, op?: string): Kernel<{}> {
   return ([x], _p, [outAval]) => {
     const out = alloc(outAval), xs = x.data;
+    const k = outAval.dtype === "float32" ? simdFor(op, [x], out.length) : null;
+    if (k) { k([xs as Float32Array], out as Float32Array); return [out]; }
     const loop = src && isFloat(x.aval.dtype) ? compiled(src) : null;
     if (loop) { loop(xs, null, out, 0); return [out]; }
     const g = pick(f, x.aval.dtype);
@@ -54,10 +73,16 @@ export function unary(f: ByDType<F1>, src?: string): Kernel<{}> {
 }
 
 /** Operand i is read at i, or at 0 when it is a rank-0 scalar. */
-export function binary(f: ByDType<F2>, src?: string): Kernel<{}> {
+export function binary(f: ByDType<F2>, src?: string, op?: string): Kernel<{}> {
   return ([a, b], _p, [outAval]) => {
     const out = alloc(outAval), as = a.data, bs = b.data;
     const n = out.length;
+    const k = outAval.dtype === "float32" ? simdFor(op, [a, b], n) : null;
+    if (k) {
+      const arg = (x: CpuIn) => (x.aval.ndim === 0 && n !== 1 ? x.data[0] : x.data as Float32Array);
+      k([arg(a), arg(b)], out as Float32Array);
+      return [out];
+    }
     const loop = src && isFloat(a.aval.dtype) ? compiled(src) : null;
     if (loop) { loop(as, bs, out, a.aval.ndim === 0 && n !== 1 ? 1 : b.aval.ndim === 0 && n !== 1 ? 2 : 0); return [out]; }
     const g = pick(f, a.aval.dtype);
@@ -83,6 +108,9 @@ export const FLOAT_SRC: Record<string, string> = {
   sqrt: "Math.sqrt(x)",
   sin: "Math.sin(x)",
   cos: "Math.cos(x)",
+  tan: "Math.tan(x)",
+  floor: "Math.floor(x)",
+  ceil: "Math.ceil(x)",
   tanh: "Math.tanh(x)",
   logistic: "(x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)))",
   add: "a + b",
@@ -100,32 +128,32 @@ export const FLOAT_SRC: Record<string, string> = {
 };
 
 export const elementwiseKernels = {
-  neg: unary((x) => -x, FLOAT_SRC.neg),
+  neg: unary((x) => -x, FLOAT_SRC.neg, "neg"),
   sign: unary({ float: (x) => (x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : x), int: Math.sign, uint: (x) => (x > 0 ? 1 : 0) }),
-  abs: unary(Math.abs, FLOAT_SRC.abs),
-  floor: unary(Math.floor),
-  ceil: unary(Math.ceil),
-  round: unary(roundHalfEven),
-  exp: unary(Math.exp, FLOAT_SRC.exp),
-  log: unary(Math.log, FLOAT_SRC.log),
-  expm1: unary(Math.expm1, FLOAT_SRC.expm1),
-  log1p: unary(Math.log1p, FLOAT_SRC.log1p),
-  sqrt: unary(Math.sqrt, FLOAT_SRC.sqrt),
+  abs: unary(Math.abs, FLOAT_SRC.abs, "abs"),
+  floor: unary(Math.floor, FLOAT_SRC.floor, "floor"),
+  ceil: unary(Math.ceil, FLOAT_SRC.ceil, "ceil"),
+  round: unary(roundHalfEven, undefined, "round"),
+  exp: unary(Math.exp, FLOAT_SRC.exp, "exp"),
+  log: unary(Math.log, FLOAT_SRC.log, "log"),
+  expm1: unary(Math.expm1, FLOAT_SRC.expm1, "expm1"),
+  log1p: unary(Math.log1p, FLOAT_SRC.log1p, "log1p"),
+  sqrt: unary(Math.sqrt, FLOAT_SRC.sqrt, "sqrt"),
   cbrt: unary(Math.cbrt),
-  sin: unary(Math.sin, FLOAT_SRC.sin),
-  cos: unary(Math.cos, FLOAT_SRC.cos),
-  tan: unary(Math.tan),
+  sin: unary(Math.sin, FLOAT_SRC.sin, "sin"),
+  cos: unary(Math.cos, FLOAT_SRC.cos, "cos"),
+  tan: unary(Math.tan, FLOAT_SRC.tan, "tan"),
   asin: unary(Math.asin),
   acos: unary(Math.acos),
   atan: unary(Math.atan),
   sinh: unary(Math.sinh),
   cosh: unary(Math.cosh),
-  tanh: unary(Math.tanh, FLOAT_SRC.tanh),
+  tanh: unary(Math.tanh, FLOAT_SRC.tanh, "tanh"),
   asinh: unary(Math.asinh),
   acosh: unary(Math.acosh),
   atanh: unary(Math.atanh),
   erf: unary(erf),
-  logistic: unary((x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))), FLOAT_SRC.logistic),
+  logistic: unary((x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))), FLOAT_SRC.logistic, "logistic"),
   is_finite: unary((x) => (Number.isFinite(x) ? 1 : 0)),
   not: unary({ bool: (x) => (x ? 0 : 1), int: (x) => ~x }),
   integer_pow: ((ins, { y }, outs) => {
@@ -136,14 +164,14 @@ export const elementwiseKernels = {
     return unary(f, src)(ins, {}, outs);
   }) as Kernel<IntegerPowParams>,
 
-  add: binary({ float: (a, b) => a + b, int: (a, b) => a + b, bool: (a, b) => a | b }, FLOAT_SRC.add),
-  sub: binary((a, b) => a - b, FLOAT_SRC.sub),
-  mul: binary({ float: (a, b) => a * b, int: Math.imul, uint: (a, b) => Math.imul(a, b) >>> 0, bool: (a, b) => a & b }, FLOAT_SRC.mul),
-  div: binary({ float: (a, b) => a / b, int: (a, b) => (b === 0 ? 0 : Math.trunc(a / b)) }, FLOAT_SRC.div),
+  add: binary({ float: (a, b) => a + b, int: (a, b) => a + b, bool: (a, b) => a | b }, FLOAT_SRC.add, "add"),
+  sub: binary((a, b) => a - b, FLOAT_SRC.sub, "sub"),
+  mul: binary({ float: (a, b) => a * b, int: Math.imul, uint: (a, b) => Math.imul(a, b) >>> 0, bool: (a, b) => a & b }, FLOAT_SRC.mul, "mul"),
+  div: binary({ float: (a, b) => a / b, int: (a, b) => (b === 0 ? 0 : Math.trunc(a / b)) }, FLOAT_SRC.div, "div"),
   rem: binary({ float: (a, b) => a % b, int: (a, b) => (b === 0 ? 0 : a % b) }),
   pow: binary({ float: cPow, int: (a, b) => intPow(a, b, false), uint: (a, b) => intPow(a, b, true) }),
-  max: binary({ float: (a, b) => (a !== a || b !== b ? NaN : Math.max(a, b)), int: Math.max, bool: (a, b) => a | b }, FLOAT_SRC.max),
-  min: binary({ float: (a, b) => (a !== a || b !== b ? NaN : Math.min(a, b)), int: Math.min, bool: (a, b) => a & b }, FLOAT_SRC.min),
+  max: binary({ float: (a, b) => (a !== a || b !== b ? NaN : Math.max(a, b)), int: Math.max, bool: (a, b) => a | b }, FLOAT_SRC.max, "max"),
+  min: binary({ float: (a, b) => (a !== a || b !== b ? NaN : Math.min(a, b)), int: Math.min, bool: (a, b) => a & b }, FLOAT_SRC.min, "min"),
   atan2: binary(Math.atan2),
   and: binary((a, b) => a & b),
   or: binary((a, b) => a | b),

@@ -1,7 +1,10 @@
-// jit on the CPU: chains of float elementwise equations become one generated JS loop each
-// (no intermediate arrays, one pass over memory). Every intermediate is rounded to its
-// dtype (Math.fround for float32) exactly where the interpreter stores it, so fused results
-// are bit-identical to eager ones. Everything else runs through the interpreter.
+// jit on the CPU: chains of float elementwise equations become one generated loop each (no
+// intermediate arrays, one pass over memory): a WebAssembly SIMD kernel for float32 chains
+// (elementwise-wasm.ts), a JS loop for the others. Every intermediate is rounded to its dtype
+// (f32 lanes, or Math.fround in JS) exactly where the interpreter stores it, and the float32
+// math the interpreter runs through SIMD kernels (simd-math.ts SIMD_ONLY) is never put in a
+// JS loop, so fused results are bit-identical to eager ones (NaN payloads aside). Everything
+// else runs through the interpreter.
 import { ConcreteArray } from "../../core/array";
 import type { ShapedArray } from "../../core/aval";
 import { allocate, type TypedArray } from "../../core/dtype";
@@ -10,6 +13,8 @@ import { scalarArray } from "../../core/numpy/util";
 import { bindPrimitive } from "../../core/trace";
 import type { Backend } from "../backend";
 import { FLOAT_SRC } from "./elementwise";
+import { hasSimd, type Operand, simdAvailable, simdKernel, type SimdChain } from "./elementwise-wasm";
+import { SIMD_ONLY } from "./simd-math";
 
 const isFloat = (a: ShapedArray) => a.dtype === "float32" || a.dtype === "float64";
 
@@ -30,8 +35,10 @@ function expr(e: JaxprEqn, xs: string[]): string | null {
   return e.inputs.length === 1 ? src.replace(/\bx\b/g, sub(xs[0])) : src.replace(/\b[ab]\b/g, (m) => sub(m === "a" ? xs[0] : xs[1]));
 }
 
-function fusible(e: JaxprEqn): boolean {
+/** Fusible into a JS loop: float operands, and no float32 math that eager runs in SIMD kernels. */
+function fusible(e: JaxprEqn, simd: boolean): boolean {
   if (e.outvars.length !== 1) return false;
+  if (simd && SIMD_ONLY.has(e.prim.name) && e.inputs[0].aval.dtype === "float32") return false;
   const out = e.outvars[0].aval;
   const operands = e.prim.name === "select_n" ? e.inputs.slice(1) : e.inputs;
   if (!operands.every((x) => isFloat(x.aval)) || !(isFloat(out) || out.dtype === "bool")) return false;
@@ -39,13 +46,38 @@ function fusible(e: JaxprEqn): boolean {
   return expr(e, e.inputs.map(() => "v")) !== null;
 }
 
+const COMPARE = new Set(["eq", "ne", "lt", "le", "gt", "ge"]);
+const isF32 = (x: Atom) => x.aval.dtype === "float32";
+/**
+ * Fusible into a SIMD loop: float32 in and out, except comparisons (bool lane masks) and
+ * select_n, whose predicate must be a comparison used by nothing else, so that it is computed
+ * in the same loop (bool arrays never enter a module).
+ */
+function simdFusible(e: JaxprEqn, producer: Map<Var, JaxprEqn>, users: Map<Var, JaxprEqn[]>, outputs: Set<Var>): boolean {
+  if (e.outvars.length !== 1) return false;
+  const out = e.outvars[0].aval, name = e.prim.name;
+  if (!e.inputs.every((x) => x.aval.size === out.size || x.aval.ndim === 0)) return false;
+  if (COMPARE.has(name)) return out.dtype === "bool" && e.inputs.every(isF32);
+  if (out.dtype !== "float32") return false;
+  if (name === "select_n") {
+    const [p, ...cases] = e.inputs, pe = p instanceof Var ? producer.get(p) : undefined;
+    return cases.length === 2 && cases.every(isF32) && !!pe && COMPARE.has(pe.prim.name) && !outputs.has(p as Var)
+      && users.get(p as Var)!.length === 1 && p.aval.size === out.size && simdFusible(pe, producer, users, outputs);
+  }
+  if (!e.inputs.every(isF32)) return false;
+  if (name === "integer_pow") return [1, 2].includes((e.params as { y: number }).y);
+  return name === "convert_element_type" || hasSimd(name);
+}
+
 type Step =
-  | { kind: "loop"; fn: (ins: TypedArray[], out: TypedArray) => void; inputs: Var[]; output: Var }
+  | { kind: "loop"; fn: (ins: TypedArray[], out: TypedArray) => void; inputs: Var[]; output: Var; simd?: true }
   | { kind: "eqn"; eqn: JaxprEqn };
 
 export class CpuExecutable {
   constructor(private readonly backend: Backend, private readonly jaxpr: Jaxpr, readonly steps: Step[]) {}
   get loopCount(): number { return this.steps.filter((s) => s.kind === "loop").length; }
+  /** loops that run as WebAssembly SIMD kernels */
+  get simdLoopCount(): number { return this.steps.filter((s) => s.kind === "loop" && s.simd).length; }
   run(args: readonly ConcreteArray[]): ConcreteArray[] {
     const env = new Map<Var, ConcreteArray>();
     this.jaxpr.invars.forEach((v, i) => env.set(v, args[i]));
@@ -64,31 +96,80 @@ export class CpuExecutable {
   }
 }
 
+/** The SIMD kernel computing v (and the values inlined into it) per element. */
+function simdLoop(v: Var, producer: Map<Var, JaxprEqn>, inlined: Set<Var>): { step: Step; ops: number } | null {
+  const inputs: Var[] = [], chain: SimdChain = { scalars: [], nodes: [] };
+  const names = new Map<Var, Operand>();
+  const operand = (x: Atom): Operand => {
+    if (x instanceof Literal) return { literal: Math.fround(x.value) };
+    const known = names.get(x);
+    if (known) return known;
+    const p = producer.get(x);
+    let o: Operand;
+    if (x === v || (p && inlined.has(x))) {
+      const args = p!.inputs.map(operand), name = p!.prim.name;
+      // x^1 and float32 -> float32 conversions are the operand itself; x^2 is x * x
+      if (name === "convert_element_type" || name === "integer_pow" && (p!.params as { y: number }).y === 1) o = args[0];
+      else {
+        chain.nodes.push({ op: name === "integer_pow" ? "mul" : name, args: name === "integer_pow" ? [args[0], args[0]] : args });
+        o = { node: chain.nodes.length - 1 };
+      }
+    } else {
+      o = { input: inputs.length };
+      inputs.push(x);
+      chain.scalars.push(x.aval.ndim === 0 && v.aval.size !== 1);
+    }
+    names.set(x, o);
+    return o;
+  };
+  const r = operand(v);
+  // a chain that is only conversions copies its input
+  if (!("node" in r)) chain.nodes.push({ op: "add", args: [r, { literal: -0 }] });
+  const kernel = simdKernel(chain);
+  if (!kernel) return null;
+  const sc = chain.scalars;
+  const fn = (ins: TypedArray[], out: TypedArray) => kernel(ins.map((a, k) => (sc[k] ? a[0] : a as Float32Array)), out as Float32Array);
+  return { step: { kind: "loop", fn, inputs, output: v, simd: true }, ops: chain.nodes.length };
+}
+
 /** Plans fused loops for a jaxpr whose arguments are all on the CPU; null if nothing fuses. */
 export function compileCpu(backend: Backend, j: Jaxpr): CpuExecutable | null {
   if (j.constvars.length) return null;
-  const canFuse = new Set(j.eqns.filter(fusible));
+  const simd = simdAvailable();
   const { producer, users, outputs } = defUse(j);
   // A value inlines into its users when they all fuse, have its size and end up in the same
-  // loop (decided from the last equation back, so users are placed first); the loop then
-  // computes it once per element.
+  // loop, of a kind (SIMD or JS) that can compute it (decided from the last equation back, so
+  // users are placed first); the loop then computes it once per element. Other fusible
+  // values start loops of their own: SIMD for float32 results where possible.
+  const kind = new Map<JaxprEqn, "simd" | "js">();
   const inlined = new Set<Var>();
   const rootOf = new Map<Var, Var>();
   const root = (x: Var): Var => (inlined.has(x) ? rootOf.get(x)! : x);
   for (let k = j.eqns.length - 1; k >= 0; k--) {
     const e = j.eqns[k];
-    if (!canFuse.has(e)) continue;
+    const canS = simd && simdFusible(e, producer, users, outputs), canJ = fusible(e, simd);
+    if (!canS && !canJ) continue;
     const v = e.outvars[0], us = users.get(v) ?? [];
-    if (outputs.has(v) || !us.length || !us.every((u) => canFuse.has(u) && u.outvars[0].aval.size === v.aval.size)) continue;
-    const roots = new Set(us.map((u) => root(u.outvars[0])));
-    if (roots.size === 1) { inlined.add(v); rootOf.set(v, [...roots][0]); }
+    if (!outputs.has(v) && us.length && us.every((u) => kind.has(u) && u.outvars[0].aval.size === v.aval.size)) {
+      const roots = new Set(us.map((u) => root(u.outvars[0]))), kk = kind.get(us[0])!;
+      if (roots.size === 1 && (kk === "simd" ? canS : canJ)) { inlined.add(v); rootOf.set(v, [...roots][0]); kind.set(e, kk); continue; }
+    }
+    if (canS && v.aval.dtype === "float32") kind.set(e, "simd");
+    else if (canJ) kind.set(e, "js");
   }
   const steps: Step[] = [];
   let fusedAny = false;
   for (const e of j.eqns) {
     const v = e.outvars[0];
-    if (!canFuse.has(e)) { steps.push({ kind: "eqn", eqn: e }); continue; }
+    if (!kind.has(e)) { steps.push({ kind: "eqn", eqn: e }); continue; }
     if (inlined.has(v)) continue;
+    if (kind.get(e) === "simd") {
+      const loop = simdLoop(v, producer, inlined);
+      if (!loop) return null;   // compiling failed: the interpreter (which then runs Math.*) runs the jaxpr
+      if (loop.ops > 1) fusedAny = true;
+      steps.push(loop.step);
+      continue;
+    }
     const inputs: Var[] = [];
     const lines: string[] = [];
     const pre: string[] = [];

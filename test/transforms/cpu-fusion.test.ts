@@ -1,17 +1,31 @@
-// jit on the CPU fuses float elementwise chains into one generated loop each; results are
-// bit-identical to eager evaluation (every intermediate is rounded to its dtype).
+// jit on the CPU fuses float elementwise chains into one generated loop each (WebAssembly SIMD
+// for float32, JS for float64); results are bit-identical to eager evaluation (every
+// intermediate is rounded to its dtype, and eager float32 math runs the same SIMD kernels).
+// NaN payloads aside: all NaNs compare equal here.
 import { jit, nnFunctions, np, random, type NDArray } from "graft";
 import { describe, expect, it } from "vitest";
 import { cpuBackend } from "../../backends/cpu";
+import { simdAvailable } from "../../backends/cpu/elementwise-wasm";
 import type { CpuExecutable } from "../../backends/cpu/fuse";
+import { REFERENCE, ulpError } from "../cpu/simd-ulp";
 
-function loops(f: (...xs: NDArray[]) => NDArray, ...args: NDArray[]): { out: NDArray; count: number } {
+function loops(f: (...xs: NDArray[]) => NDArray, ...args: NDArray[]): { out: NDArray; count: number; simd: number } {
   let last: CpuExecutable | null = null;
   const compile = cpuBackend.compile.bind(cpuBackend);
   cpuBackend.compile = (j) => (last = compile(j));
-  try { return { out: jit(f)(...args), count: last ? (last as CpuExecutable).loopCount : 0 }; } finally { cpuBackend.compile = compile; }
+  try {
+    const out = jit(f)(...args);
+    const exe = last as CpuExecutable | null;
+    return { out, count: exe ? exe.loopCount : 0, simd: exe ? exe.simdLoopCount : 0 };
+  } finally { cpuBackend.compile = compile; }
 }
-const bits = (x: NDArray) => Array.from(new Uint8Array((x.dataSync() as Float32Array).slice().buffer));
+/** The bytes of each element, every NaN written as the one canonical NaN. */
+const bits = (x: NDArray) => {
+  const v = (x.dataSync() as Float32Array).slice();
+  v.forEach((y, i) => { if (Number.isNaN(y)) v[i] = NaN; });
+  return Array.from(new Uint8Array(v.buffer));
+};
+const simd = simdAvailable();
 
 describe("CPU jit fusion", () => {
   const x = np.concatenate([random.normal(random.key(0), [997]).mul(5), np.array([0, -0, NaN, Infinity, -Infinity, 1e-40])]);
@@ -20,13 +34,16 @@ describe("CPU jit fusion", () => {
     ["x*x - exp(-x)/3 (a value used twice)", (x) => { const y = np.sin(x.mul(0.1)); return y.mul(y).sub(np.exp(y.neg()).div(3)); }, 1],
     ["logistic, max, min, sqrt(abs)", (x) => np.maximum(nnFunctions.sigmoid(x), np.minimum(np.sqrt(np.abs(x)), 0.7)), 1],
     ["where(x > 0, log1p(x), expm1(x))", (x) => np.where(x.gt(0), np.log1p(x), np.expm1(x)), 1],
+    ["floor, ceil, cos, square", (x) => np.floor(np.cos(x)).add(np.ceil(x.mul(x).mul(0.01))), 1],
   ];
   for (const [name, f, maxLoops] of cases) {
     it(`${name}: fused, bit-identical to eager in float32 and float64`, () => {
       for (const xs of [x, x.astype("float64")]) {
-        const { out, count } = loops(f, xs);
+        const { out, count, simd: nSimd } = loops(f, xs);
         expect(count).toBeGreaterThanOrEqual(1);
         expect(count).toBeLessThanOrEqual(maxLoops);
+        // float32 loops are SIMD kernels where WebAssembly SIMD is present, float64 ones never
+        expect(nSimd).toBe(xs.dtype === "float32" && simd ? count : 0);
         const want = f(xs);
         expect(out.dtype).toBe(want.dtype);
         if (xs.dtype === "float32") expect(bits(out)).toEqual(bits(want));
@@ -34,4 +51,32 @@ describe("CPU jit fusion", () => {
       }
     });
   }
+
+  it("float32: every length (tails of 1, 3, 5, 4k+1 and past a chunk) matches eager and float64 Math", () => {
+    const f = (x: NDArray) => np.tanh(x.mul(1.5).add(0.5)).mul(2);
+    const jf = jit(f);
+    for (const n of [1, 2, 3, 5, 9, 4 * 25 + 1, 4097, 8195]) {
+      const xs = random.uniform(random.key(n), [n], { minval: -3, maxval: 3 });
+      const got = jf(xs), data = xs.dataSync();
+      expect(bits(got), `n=${n}`).toEqual(bits(f(xs)));
+      const g = got.dataSync();
+      for (let i = 0; i < n; i++) {
+        // the float32 chain rounds x*1.5+0.5 first; tanh's bound, then *2 is exact
+        const arg = Math.fround(Math.fround(data[i] * 1.5) + 0.5);
+        expect(ulpError(g[i] / 2, REFERENCE.tanh(arg)), `n=${n} i=${i}`).toBeLessThanOrEqual(2.5);
+      }
+    }
+  });
+
+  it("float32: rank-0 arrays broadcast into the loop; NaN propagates", () => {
+    const f = (x: NDArray, s: NDArray) => np.exp(x.mul(s)).sub(np.log(s));
+    const xs = np.array([1, NaN, -2, 0.5, 3], { dtype: "float32" }), s = np.array(0.25, { dtype: "float32" });
+    const { out, simd: nSimd } = loops(f, xs, s);
+    expect(nSimd).toBe(simd ? 2 : 0);   // log(s) over the one element, then the loop over x reading it
+    expect(bits(out)).toEqual(bits(f(xs, s)));
+    const o = out.dataSync();
+    expect(Number.isNaN(o[1])).toBe(true);
+    expect(ulpError(o[0], Math.exp(0.25) - Math.log(0.25))).toBeLessThan(4);
+    expect(Number.isNaN(f(xs, np.array(NaN, { dtype: "float32" })).dataSync()[0])).toBe(true);
+  });
 });
