@@ -2,8 +2,9 @@
 // test/fixtures/gen_complex.py. complex64 is computed in float64 and rounded, so it is
 // compared with a float32 tolerance; complex128 tightly.
 import { describe, expect, it } from "vitest";
-import { np, type NDArray } from "graft";
+import { devicePut, np, type NDArray } from "graft";
 import fixtures from "../fixtures/complex.json";
+import { startWebgpu } from "../webgpu/setup";
 
 const decode = (v: number | string): number => (v === "nan" ? NaN : v === "inf" ? Infinity : v === "-inf" ? -Infinity : Number(v));
 
@@ -37,21 +38,28 @@ describe("complex ops match numpy", () => {
   it("covers every recorded op", () => {
     for (const c of fixtures.ops) expect(FNS[c.name], c.name).toBeDefined();
   });
-  for (const c of fixtures.ops) {
-    it(`${c.name} (${c.dtype})`, () => {
-      const out = FNS[c.name](...c.args.map((a) => toArray(a as Arg)));
-      expect(out.shape).toEqual(c.outShape);
-      expect(out.dtype).toBe(DTYPE[c.outDtype]);
-      const got = Array.from(out.dataSync());
-      const want = c.out.map(decode);
-      expect(got.length).toBe(want.length);
-      const scale = Math.max(1, ...want.filter(Number.isFinite).map(Math.abs));
-      const tol = (c.dtype === "complex64" ? 4e-6 : 1e-13) * scale;
-      got.forEach((g, i) => {
-        const w = want[i];
-        if (Number.isNaN(w) || !Number.isFinite(w)) expect(g, `element ${i}`).toBe(w);
-        else if (!(Math.abs(g - w) <= tol)) expect.fail(`element ${i}: got ${g}, numpy ${w} (tolerance ${tol})`);
-      });
-    });
-  }
+  for (const c of fixtures.ops) it(`${c.name} (${c.dtype})`, () => check(c, "cpu"));
 });
+
+// The complex64 cases with their operands on WebGPU (vec2<f32> kernels).
+const hasGpu = await startWebgpu();
+describe.skipIf(!hasGpu)("complex64 ops on webgpu match numpy", () => {
+  for (const c of fixtures.ops.filter((k) => k.dtype === "complex64")) it(c.name, () => check(c, "webgpu"));
+});
+
+function check(c: (typeof fixtures.ops)[number], device: string): void {
+  const out = FNS[c.name](...c.args.map((a) => devicePut(toArray(a as Arg), device)));
+  expect(out.device).toBe(device);
+  expect(out.shape).toEqual(c.outShape);
+  expect(out.dtype).toBe(DTYPE[c.outDtype]);
+  const got = Array.from(out.dataSync());
+  const want = c.out.map(decode);
+  expect(got.length).toBe(want.length);
+  const scale = Math.max(1, ...want.filter(Number.isFinite).map(Math.abs));
+  const tol = (c.dtype === "complex64" ? 4e-6 : 1e-13) * scale;
+  got.forEach((g, i) => {
+    const w = want[i];
+    if (Number.isNaN(w) || !Number.isFinite(w)) expect(g, `element ${i}`).toBe(w);
+    else if (!(Math.abs(g - w) <= tol)) expect.fail(`element ${i}: got ${g}, numpy ${w} (tolerance ${tol})`);
+  });
+}
