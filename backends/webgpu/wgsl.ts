@@ -111,28 +111,32 @@ fn g_cos(x: f32) -> f32 { if (!g_isfinite(x)) { return g_nan(); } if (abs(x) > 1
 fn g_tan(x: f32) -> f32 { if (!g_isfinite(x)) { return g_nan(); } if (abs(x) > 1e5) { return tan(x); } let sc = g_sincos_r(x); return sc.x / sc.y; }
 // exp, tanh, asin/acos/atan/atan2 to a few ulp from Cephes' single-precision algorithms
 // (WGSL's builtins only promise errors of thousands of ulp for some of these).
-fn g_ldexp(p: f32, n: i32) -> f32 {
-  let h = n / 2;
-  return p * bitcast<f32>(u32(h + 127) << 23u) * bitcast<f32>(u32(n - h + 127) << 23u);
-}
-fn g_exp(x: f32) -> f32 {
-  if (g_isnan(x)) { return x; }
-  if (x > 88.72284) { return g_inf(); }
-  if (x < -103.97208) { return 0.0; }
+// exp, tanh and the logistic have no branches: SIMD emulators such as SwiftShader run both
+// sides of one anyway, and GPUs diverge. Special cases are selected at the end; the values
+// computed for them meanwhile are discarded (WGSL may make them indeterminate, never traps).
+/** exp(x) for -103.97 <= x <= 88.73: p(r) 2^n with x = n ln2 + r, |r| <= ln2 / 2. */
+fn g_exp_r(x: f32) -> f32 {
   let n = round(x * 1.44269504088896341);
   let r = (x - n * 0.693359375) - n * -2.12194440e-4;
   let p = ((((((1.9875691500e-4 * r + 1.3981999507e-3) * r + 8.3334519073e-3) * r + 4.1665795894e-2) * r
     + 1.6666665459e-1) * r + 5.0000001201e-1) * r * r + r) + 1.0;
-  return g_ldexp(p, i32(n));
+  // n + 1.5 * 2^23 is exact for integers |n| < 2^22 and its low bits are n in two's
+  // complement: i32(n) without the clamping conversion compilers emit (4x the cost here).
+  // 2^n in two factors 2^h 2^(n-h), both normal for n in [-150, 128]; p 2^h is exact, so
+  // the product rounds once (subnormal results included).
+  let k = bitcast<i32>(n + 12582912.0) - 0x4b400000;
+  let h = k >> 1u;
+  return p * bitcast<f32>((h + 127) << 23u) * bitcast<f32>((k - h + 127) << 23u);
+}
+fn g_exp(x: f32) -> f32 {
+  return select(select(select(g_exp_r(x), 0.0, x < -103.97208), g_inf(), x > 88.72284), x, g_isnan(x));
 }
 fn g_tanh(x: f32) -> f32 {
   let a = abs(x);
-  if (a > 9.0) { return sign(x); }
-  if (a < 0.625) {
-    let z = x * x;
-    return ((((-5.70498872745e-3 * z + 2.06390887954e-2) * z - 5.37397155531e-2) * z + 1.33314422036e-1) * z - 3.33332819422e-1) * z * x + x;
-  }
-  return sign(x) * (1.0 - 2.0 / (g_exp(2.0 * a) + 1.0));
+  let z = x * x;
+  let small = ((((-5.70498872745e-3 * z + 2.06390887954e-2) * z - 5.37397155531e-2) * z + 1.33314422036e-1) * z - 3.33332819422e-1) * z * x + x;
+  let big = sign(x) * (1.0 - 2.0 / (g_exp_r(2.0 * a) + 1.0));
+  return select(select(select(big, sign(x), a > 9.0), small, a < 0.625), x, g_isnan(x));
 }
 fn g_asin_core(a: f32) -> f32 {
   // a in [0, 1]
@@ -241,9 +245,9 @@ fn g_erf(x0: f32) -> f32 {
   return x * p / q;
 }
 fn g_logistic(x: f32) -> f32 {
-  if (x >= 0.0) { return 1.0 / (1.0 + g_exp(-x)); }
-  let e = g_exp(x);
-  return e / (1.0 + e);
+  // 1 / (1 + e^-x) for x >= 0, e^x / (1 + e^x) below: never exp of a positive number.
+  let e = g_exp(-abs(x));
+  return select(e / (1.0 + e), 1.0 / (1.0 + e), x >= 0.0);
 }
 fn g_sign(x: f32) -> f32 { if (g_isnan(x)) { return x; } return sign(x); }
 fn g_max(a: f32, b: f32) -> f32 { if (g_isnan(a) || g_isnan(b)) { return g_nan(); } return max(a, b); }
