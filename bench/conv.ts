@@ -2,32 +2,15 @@
 // 32x32, 3x3, SAME) forward and backward (gradients for input and kernel), a depthwise
 // conv, and 3x3/stride-2 max pooling, in float32. TensorFlow.js (cpu backend) runs the same
 // work when installed in the folder named by GRAFT_PEERS (see ../shared/PEERS.md).
-// Run: `npm run build && npx tsx bench/conv.ts` (imports the built package).
-import { createRequire } from "node:module";
-import { pathToFileURL } from "node:url";
+// Run: npm run build && tsx --tsconfig bench/tsconfig.json bench/conv.ts (imports the built package).
 import { grad, jit, lax, np, type NDArray } from "graft";
+import { medianMs, peer } from "./common";
 
-/** Median ms per call over 5 rounds after >= 3 warm-up calls and ~500 ms (V8 tiers up);
- * a call slower than 2 s is timed once. */
-function time(label: string, f: () => unknown, gflop?: number): number {
-  const w0 = performance.now();
-  f();
-  const once = performance.now() - w0;
-  for (let i = 0; once < 2000 && (i < 3 || performance.now() - w0 < 500); i++) f();
-  const rounds: number[] = [];
-  for (let r = 0; r < (once < 2000 ? 5 : 1); r++) {
-    const t0 = performance.now();
-    f();
-    rounds.push(performance.now() - t0);
-  }
-  const ms = rounds.sort((a, b) => a - b)[rounds.length >> 1];
+/** Median ms per call (see common.ts medianMs: a call slower than 2 s is timed 3 times). */
+async function time(label: string, f: () => unknown, gflop?: number): Promise<number> {
+  const ms = await medianMs(f, { reps: 5, warmupMs: 500, minWarmup: 3, slowMs: 2000 });
   console.log(`${label.padEnd(52)} ${ms.toFixed(1).padStart(8)} ms${gflop ? `  ${(gflop / ms * 1e3).toFixed(2)} GFLOP/s` : ""}`);
   return ms;
-}
-
-async function peer(name: string): Promise<any> {
-  const from = process.env.GRAFT_PEERS ? `${process.env.GRAFT_PEERS}/` : import.meta.url;
-  try { return await import(pathToFileURL(createRequire(from).resolve(name)).href); } catch { return null; }
 }
 
 const [B, Cin, Cout, H, K] = [8, 32, 64, 32, 3];
@@ -44,13 +27,13 @@ const poolGrad = grad((a: NDArray) => np.sum(pool(a)));
 const sync = (r: unknown) => { for (const a of ([] as NDArray[]).concat(r as NDArray)) a.dataSync(); };
 
 console.log(`graft cpu, float32: conv ${B}x${Cin}x${H}x${H} * ${Cout}x${Cin}x${K}x${K} (${flops.toFixed(2)} GFLOP forward)`);
-const gFwd = time("conv2d forward (eager)", () => sync(conv(x, w)), flops);
-time("conv2d forward (jit)", () => sync(jit(conv)(x, w)), flops);
-const gBwd = time("conv2d grad wrt input and kernel (eager)", () => sync(convGrads(x, w)));
-time("conv2d grad wrt input and kernel (jit)", () => sync(jit(convGrads)(x, w)));
-const gDw = time("depthwise conv2d forward (groups = 32)", () => sync(depthwise(x, wd)));
-const gPool = time("max pool 3x3 stride 2 forward", () => sync(pool(x)));
-const gPoolB = time("max pool 3x3 stride 2 gradient", () => sync(poolGrad(x)));
+const gFwd = await time("conv2d forward (eager)", () => sync(conv(x, w)), flops);
+await time("conv2d forward (jit)", () => sync(jit(conv)(x, w)), flops);
+const gBwd = await time("conv2d grad wrt input and kernel (eager)", () => sync(convGrads(x, w)));
+await time("conv2d grad wrt input and kernel (jit)", () => sync(jit(convGrads)(x, w)));
+const gDw = await time("depthwise conv2d forward (groups = 32)", () => sync(depthwise(x, wd)));
+const gPool = await time("max pool 3x3 stride 2 forward", () => sync(pool(x)));
+const gPoolB = await time("max pool 3x3 stride 2 gradient", () => sync(poolGrad(x)));
 
 const tf = await peer("@tensorflow/tfjs");
 if (tf) {
@@ -61,12 +44,12 @@ if (tf) {
   const twd = tf.tensor(wd.transpose([2, 3, 0, 1]).dataSync(), [K, K, Cin, 1]);
   const tGrads = tf.grads((a: any, b: any) => tf.sum(tf.conv2d(a, b, 1, "same")));
   console.log("\ntfjs-cpu (same work, NHWC)");
-  const tFwd = time("conv2d forward", () => tf.tidy(() => { tf.conv2d(tx, tw, 1, "same").dataSync(); }), flops);
-  const tBwd = time("conv2d grad wrt input and kernel", () => tf.tidy(() => { tGrads([tx, tw]).forEach((g: any) => g.dataSync()); }));
-  const tDw = time("depthwise conv2d forward", () => tf.tidy(() => { tf.depthwiseConv2d(tx, twd, 1, "same").dataSync(); }));
-  const tPool = time("max pool 3x3 stride 2 forward", () => tf.tidy(() => { tf.maxPool(tx, 3, 2, "same").dataSync(); }));
+  const tFwd = await time("conv2d forward", () => tf.tidy(() => { tf.conv2d(tx, tw, 1, "same").dataSync(); }), flops);
+  const tBwd = await time("conv2d grad wrt input and kernel", () => tf.tidy(() => { tGrads([tx, tw]).forEach((g: any) => g.dataSync()); }));
+  const tDw = await time("depthwise conv2d forward", () => tf.tidy(() => { tf.depthwiseConv2d(tx, twd, 1, "same").dataSync(); }));
+  const tPool = await time("max pool 3x3 stride 2 forward", () => tf.tidy(() => { tf.maxPool(tx, 3, 2, "same").dataSync(); }));
   const tPoolG = tf.grad((a: any) => tf.sum(tf.maxPool(a, 3, 2, "same")));
-  const tPoolB = time("max pool 3x3 stride 2 gradient", () => tf.tidy(() => { tPoolG(tx).dataSync(); }));
+  const tPoolB = await time("max pool 3x3 stride 2 gradient", () => tf.tidy(() => { tPoolG(tx).dataSync(); }));
   console.log(`\nratios graft/tfjs-cpu (lower is better): conv fwd ${(gFwd / tFwd).toFixed(2)}, conv bwd ${(gBwd / tBwd).toFixed(2)}, ` +
     `depthwise ${(gDw / tDw).toFixed(2)}, pool fwd ${(gPool / tPool).toFixed(2)}, pool grad ${(gPoolB / tPoolB).toFixed(2)}`);
 } else {

@@ -4,27 +4,16 @@
 // rows). NumPy runs in a child process (/usr/bin/python3, timeit with process_time). NumPy 1.x computes in
 // float64 (complex128) whatever the input; graft is timed in both precisions (it always
 // computes in float64 internally and rounds complex64 results).
-// Run: `npm run build && npx tsx bench/fft.ts` (imports the built package).
-import { execFileSync } from "node:child_process";
+// Run: npm run build && tsx --tsconfig bench/tsconfig.json bench/fft.ts (imports the built package).
 import { lax, np, type NDArray } from "graft";
+import { bestMs, python } from "./common";
 
 /**
  * Best CPU time (user + system, ms) of one call over `rounds` calls after ~300 ms of warm-up.
  * CPU time rather than wall time, on both sides, so that other processes on a shared machine
  * do not skew the ratios (NumPy is timed with time.process_time the same way).
  */
-function time(f: () => unknown, rounds = 9): number {
-  const w0 = performance.now();
-  while (performance.now() - w0 < 300) f();
-  let best = Infinity;
-  for (let r = 0; r < rounds; r++) {
-    const c0 = process.cpuUsage();
-    f();
-    const d = process.cpuUsage(c0);
-    best = Math.min(best, (d.user + d.system) / 1000);
-  }
-  return best;
-}
+const time = (f: () => unknown, rounds = 9): number => bestMs(f, rounds, true);
 
 function rand(shape: number[], seed: number, dtype: "float32" | "float64"): NDArray {
   let s = seed >>> 0;
@@ -60,12 +49,8 @@ function numpyTimes(): number[] | null {
     ...tasks.map((t) => `${t.setup}\nout.append(min(timeit.repeat(lambda: ${t.numpy}, number=1, repeat=9, timer=time.process_time)) * 1e3)`),
     "print(json.dumps(out))",
   ].join("\n");
-  try {
-    return JSON.parse(execFileSync("/usr/bin/python3", ["-c", script], { encoding: "utf8", timeout: 600_000 }).trim());
-  } catch (e) {
-    console.log(`(NumPy not available: ${(e as Error).message.split("\n")[0]})`);
-    return null;
-  }
+  const out = python(script, [], { onError: (why) => console.log(`(NumPy not available: ${why})`) });
+  return out === null ? null : JSON.parse(out.trim());
 }
 
 const py = numpyTimes();

@@ -5,23 +5,13 @@
 // single-threaded) and with its default threads. See ../shared/PEERS.md: Debian's numpy needs
 // libopenblas0-pthread for the optimized BLAS/LAPACK (otherwise the reference BLAS runs).
 // Times are the best of 15 rounds on both sides.
-// Run: `npm run build && npx tsx bench/linalg.ts` (imports the built package).
-import { execFileSync } from "node:child_process";
+// Run: npm run build && tsx --tsconfig bench/tsconfig.json bench/linalg.ts (imports the built package).
 import { np, type NDArray } from "graft";
+import { bestMs, python } from "./common";
 
 /** Best ms per call over `rounds` rounds after ~300 ms of warm-up. The minimum, as timeit
  * recommends, is the statistic least disturbed by other load on the machine. */
-function time(f: () => unknown, rounds = 15): number {
-  const w0 = performance.now();
-  while (performance.now() - w0 < 300) f();
-  let best = Infinity;
-  for (let r = 0; r < rounds; r++) {
-    const t0 = performance.now();
-    f();
-    best = Math.min(best, performance.now() - t0);
-  }
-  return best;
-}
+const time = (f: () => unknown, rounds = 15): number => bestMs(f, rounds);
 
 function rand(shape: number[], seed: number): NDArray {
   let s = seed >>> 0;
@@ -63,20 +53,15 @@ function numpyTime(task: Task, threads: string | null): number | null {
   ].join("\n");
   const env = { ...process.env };
   if (threads) for (const k of ["OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"]) env[k] = threads;
-  try {
-    const out = execFileSync("/usr/bin/python3", ["-c", script, task.numpy, task.setup], { env, encoding: "utf8", timeout: 300_000 });
-    return Number(out.trim().split("\n").at(-1));
-  } catch (e) {
-    if (!warned) console.log(`(NumPy not available: ${(e as Error).message.split("\n")[0]})`);
+  const out = python(script, [task.numpy, task.setup], { env, timeoutMs: 300_000, onError: (why) => {
+    if (!warned) console.log(`(NumPy not available: ${why})`);
     warned = true;
-    return null;
-  }
+  } });
+  return out === null ? null : Number(out.trim().split("\n").at(-1));
 }
 let warned = false;
 
-const version = (() => {
-  try { return execFileSync("/usr/bin/python3", ["-c", "import numpy; print(numpy.__version__)"], { encoding: "utf8" }).trim(); } catch { return "?"; }
-})();
+const version = python("import numpy; print(numpy.__version__)")?.trim() ?? "?";
 console.log(`graft CPU kernels (single-threaded JS, float64) vs NumPy ${version} (LAPACK via the system BLAS),`);
 console.log("each task timed in graft and then in NumPy right after, so both see the same machine load.\n");
 console.log(`${"task".padEnd(40)} ${"graft".padStart(10)} ${"numpy 1T".padStart(10)} ${"ratio".padStart(7)} ${"numpy".padStart(10)} ${"ratio".padStart(7)}`);
