@@ -5,14 +5,17 @@
 // cross every cache-block boundary; float32 within a bound relative to Σ|a||b|, float64 to
 // rounding; NaN/Inf patterns as the reference loop; the public API takes the fast path for
 // large products. conv_general_dilated via im2col + GEMM equals the direct reference kernel
-// on random conv configs (ranks, layouts, strides, padding, dilations, groups).
-import { describe, expect, it } from "vitest";
+// on random conv configs (ranks, layouts, strides, padding, dilations, groups). Each runs
+// with cpuThreads 1 and 2, the thread threshold lowered so that small products are split
+// across the worker (by batch, row blocks or column blocks, with edge tiles at the seams).
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fc, { type Arbitrary } from "fast-check";
-import { lax, np } from "graft";
+import { config, lax, np } from "graft";
 import { ShapedArray } from "../core/aval";
 import type { ConvGeneralDilatedParams, DotGeneralParams } from "../core/primitives";
 import { convKernel } from "../backends/cpu/conv";
-import { BLOCKING, fastDotGeneral, hasWasmMatmul } from "../backends/cpu/matmul";
+import { BLOCKING, fastDotGeneral, hasWasmMatmul, THREADING } from "../backends/cpu/matmul";
+import { poolInfo } from "../backends/cpu/threads";
 import { fastConv } from "../backends/cpu/matmul-conv";
 import { dotGeneral as referenceDot } from "../backends/cpu/reduce";
 import { RUNS, sizeOf, stridesOf, unravel } from "./util";
@@ -32,7 +35,7 @@ const cpuIn = (data: Float32Array | Float64Array, shape: number[], dt: FDT) => (
 
 // ---- a random dot_general ------------------------------------------------------------------
 
-interface DotSpec { batch: number[]; m: number[]; k: number[]; n: number[]; permA: number[]; permB: number[]; dt: FDT; seed: number; blocked: boolean }
+interface DotSpec { batch: number[]; m: number[]; k: number[]; n: number[]; permA: number[]; permB: number[]; dt: FDT; seed: number; blocked: boolean; threads?: number }
 
 const perm = (n: number): Arbitrary<number[]> => fc.shuffledSubarray([...Array(n).keys()], { minLength: n, maxLength: n });
 const dims = (max: number, size: Arbitrary<number>) => fc.array(size, { minLength: 0, maxLength: max });
@@ -44,6 +47,7 @@ const sortRange = (p: number[], from: number, n: number) =>
 const dotSpec: Arbitrary<DotSpec> = fc.record({
   batch: dims(2, fc.integer({ min: 1, max: 3 })), m: dims(2, size), k: dims(2, size), n: dims(2, size),
   dt: fc.constantFrom("float32" as const, "float64" as const), seed: fc.integer({ min: 1, max: 2 ** 30 }), blocked: fc.boolean(),
+  threads: fc.constantFrom(1, 2),
 }).chain((s) => fc.record({
   permA: perm(s.batch.length + s.m.length + s.k.length), permB: perm(s.batch.length + s.k.length + s.n.length),
 }).map((p) => ({
@@ -109,22 +113,62 @@ function expectWithinBound(got: ArrayLike<number>, want: Float64Array, mag: Floa
   }
 }
 
-/** Runs `f` with the cache blocks shrunk to a few tiles, so small shapes cross every boundary. */
-function withBlocking<T>(on: boolean, f: () => T): T {
-  const saved = { ...BLOCKING };
+/**
+ * Runs `f` with the cache blocks shrunk to a few tiles, so small shapes cross every boundary,
+ * on `threads` threads (every product above 0 multiply-adds goes to the pool).
+ */
+function withBlocking<T>(on: boolean, f: () => T, threads = 1): T {
+  const saved = { ...BLOCKING }, savedThreads = config.get("cpuThreads");
   if (on) Object.assign(BLOCKING, { MC: 8, KC: 5, NC: 16 });
-  try { return f(); } finally { Object.assign(BLOCKING, saved); }
+  config.update("cpuThreads", threads);
+  try { return f(); } finally { Object.assign(BLOCKING, saved); config.update("cpuThreads", savedThreads); }
+}
+
+// Start the worker before the properties run (it is ready a few ms after the first product
+// that asks for it) and send every product through the thread dispatch.
+const savedMinMacs = THREADING.minMacs;
+beforeAll(async () => {
+  THREADING.minMacs = 0;
+  config.update("cpuThreads", 2);
+  for (let i = 0; i < 500 && poolInfo().ready < 1; i++) {
+    fast([cpuIn(new Float32Array(64), [8, 8], "float32"), cpuIn(new Float32Array(64), [8, 8], "float32")],
+      { dimensionNumbers: [[[1], [0]], [[], []]], preferredElementType: null }, [new ShapedArray([8, 8], "float32")]);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+});
+afterAll(() => { THREADING.minMacs = savedMinMacs; });
+/** Asserts that products ran on two threads while `f` ran. */
+function expectThreaded(f: () => void) {
+  const before = poolInfo().parallelRuns;
+  f();
+  expect(poolInfo().parallelRuns).toBeGreaterThan(before);
 }
 
 describe("dot_general on the WebAssembly SIMD GEMM", () => {
   it("WebAssembly SIMD is available in this runtime", () => expect(hasWasmMatmul()).toBe(true));
 
-  it("equals a naive triple loop (random shapes, batch dims, every layout, float32/float64)", () => {
-    fc.assert(fc.property(dotSpec, (s) => {
-      const r = withBlocking(s.blocked, () => runDot(s));
+  it("equals a naive triple loop (random shapes, batch dims, every layout, float32/float64, 1 or 2 threads)", () => {
+    expect(poolInfo().ready).toBe(1);
+    expectThreaded(() => fc.assert(fc.property(dotSpec, (s) => {
+      const r = withBlocking(s.blocked, () => runDot(s), s.threads);
       expect(r.got.length).toBe(r.c.length);
       expectWithinBound(r.got, r.c, r.mag, sizeOf(s.k), s.dt);
-    }), { numRuns: RUNS * 3 });
+    }), { numRuns: RUNS * 3 }));
+  });
+
+  it("splits by batch, row blocks and column blocks on 2 threads (edge tiles at the seams, transposed operands)", () => {
+    // [batch, m, k, n]: batch splits (even and odd counts), more rows than columns (row split)
+    // and the reverse (column split), sizes off the 4×8 / 4×4 tiles.
+    const shapes = [[[4], 13, 21, 9], [[], 37, 19, 5], [[], 6, 23, 45], [[3], 11, 7, 29], [[2, 3], 9, 33, 7], [[], 5, 3, 9], [[5], 2, 40, 3]] as const;
+    for (const [batch, m, k, n] of shapes) for (const dt of ["float32", "float64"] as const) for (const blocked of [false, true]) {
+      const nb = batch.length, permA = [...Array(nb + 2).keys()], permB = [...Array(nb + 2).keys()];
+      [permA[nb], permA[nb + 1]] = [nb + 1, nb];   // A stored [.., k, m]: Aᵀ
+      const s: DotSpec = { batch: [...batch], m: [m], k: [k], n: [n], permA, permB, dt, seed: m * 1000 + k * 10 + n, blocked, threads: 2 };
+      expectThreaded(() => {
+        const r = withBlocking(blocked, () => runDot(s), 2);
+        expectWithinBound(r.got, r.c, r.mag, k, dt);
+      });
+    }
   });
 
   it("propagates NaN and Inf as the reference loop does (Inf·0 = NaN included)", () => {
@@ -163,9 +207,9 @@ describe("dot_general on the WebAssembly SIMD GEMM", () => {
     }
   });
 
-  it("the public API takes the fast path for large products (matmul, batched, transposed)", () => {
+  it("the public API takes the fast path for large products (matmul, batched, transposed; 1 and 2 threads)", () => {
     const next = rng(7);
-    for (const dt of ["float32", "float64"] as const) {
+    for (const [dt, threads] of [["float32", 1], ["float64", 1], ["float32", 2], ["float64", 2]] as const) withBlocking(false, () => {
       const x = np.array(fill(dt, 3 * 40 * 70, next), { shape: [3, 40, 70], dtype: dt });
       const y = np.array(fill(dt, 3 * 50 * 70, next), { shape: [3, 50, 70], dtype: dt });
       // x @ yᵀ per batch: contracting dim last on both sides.
@@ -173,17 +217,17 @@ describe("dot_general on the WebAssembly SIMD GEMM", () => {
       const { c, mag } = naive(x.dataSync(), np.transpose(y, [0, 2, 1]).dataSync(), 3, 40, 70, 50);
       expect(z.shape).toEqual([3, 40, 50]);
       expectWithinBound(z.dataSync(), c, mag, 70, dt);
-    }
+    }, threads);
   });
 });
 
 // ---- conv: im2col + GEMM against the direct reference kernel ------------------------------
 
-interface ConvSpec extends BaseConvSpec { dt: FDT; blocked: boolean }
+interface ConvSpec extends BaseConvSpec { dt: FDT; blocked: boolean; threads: number }
 const convSpec: Arbitrary<ConvSpec> = fc.tuple(
   convSpecs({ maxN: 3, maxI: 4, maxOg: [9, 9], maxIn: [9, 5], fullWindows: true }),
-  fc.constantFrom("float32" as const, "float64" as const), fc.boolean(),
-).map(([s, dt, blocked]) => ({ ...s, dt, blocked }));
+  fc.constantFrom("float32" as const, "float64" as const), fc.boolean(), fc.constantFrom(1, 2),
+).map(([s, dt, blocked, threads]) => ({ ...s, dt, blocked, threads }));
 
 /** The conv's operands (laid out per spec), params and output aval. */
 function convCase(s: ConvSpec) {
@@ -205,11 +249,11 @@ function convCase(s: ConvSpec) {
 const im2col = fastConv(() => { throw new Error("im2col path not taken"); }, () => true);
 
 describe("conv_general_dilated via im2col + GEMM", () => {
-  it("equals the direct reference kernel (any rank, layout, strides, padding, dilations, groups)", () => {
-    fc.assert(fc.property(convSpec, (s) => {
+  it("equals the direct reference kernel (any rank, layout, strides, padding, dilations, groups; 1 or 2 threads)", () => {
+    expectThreaded(() => fc.assert(fc.property(convSpec, (s) => {
       const { x, w, p, out } = convCase(s);
       const ins = [cpuIn(x.data, x.shape, s.dt), cpuIn(w.data, w.shape, s.dt)];
-      const [got] = withBlocking(s.blocked, () => im2col(ins, p, [out]));
+      const [got] = withBlocking(s.blocked, () => im2col(ins, p, [out]), s.threads);
       const [want] = convKernel(ins, p, [out]);
       // Σ|w||x| per output: the same conv of absolute values, on the reference kernel.
       const abs = (d: Float32Array | Float64Array) => d.map(Math.abs);
@@ -220,6 +264,6 @@ describe("conv_general_dilated via im2col + GEMM", () => {
         const tol = 2 * (R + 2) * eps * mag[i] + eps * Math.abs(want[i]);
         if (!(Math.abs(got[i] - want[i]) <= tol)) expect.fail(`element ${i}: got ${got[i]}, want ${want[i]} ± ${tol}`);
       }
-    }), { numRuns: RUNS * 2 });
+    }), { numRuns: RUNS * 2 }));
   });
 });

@@ -7,6 +7,8 @@
 // mul and an add; x86 runs those on separate pipes. Also here: im2col fused into the packing
 // of B (convolutions), unpacked matrix-vector kernels (axpy along rows, dot products), and
 // `wasmSimdPeak`, the tight mul+add loop the bench uses as the WebAssembly SIMD roofline.
+// The memory is imported, shared where the runtime allows, so worker threads (threads.ts)
+// can instantiate the same module over it.
 // Opcodes: https://webassembly.github.io/spec/core/binary/instructions.html (SIMD: 0xfd prefix).
 import { I32, name as str, s32, section, u32, V128, vec } from "./wasm-encode";
 
@@ -317,7 +319,12 @@ function peakFn(L: Lane): Body {
 const EXPORTS = ["gemm_f32", "gemm_f64", "packa_f32", "packb_f32", "packa_f64", "packb_f64", "peak_f32", "peak_f64",
   "packim2col_f32", "packim2col_f64", "axpy_f32", "axpy_f64", "dots_f32", "dots_f64"] as const;
 
-function assemble(): Uint8Array {
+/**
+ * The module's bytes. Its memory is imported ("env" "mem"), so that worker threads can run
+ * the same kernels over one shared memory (threads.ts); `shared` sets the import's shared
+ * flag, which must match the memory given (limits 0x03: shared with a maximum; 0x00: min only).
+ */
+function assemble(shared: boolean): Uint8Array {
   const t32 = TILES.float32, t64 = TILES.float64;
   const bodies = [
     gemmFn(F32, t32), gemmFn(F64, t64),
@@ -329,11 +336,12 @@ function assemble(): Uint8Array {
   const arities = [...new Set(bodies.map((b) => b.nParams))];
   const types = arities.map((n) => [0x60, ...vec(Array(n).fill([I32])), 0]);
   const typeOf = (n: number) => arities.indexOf(n);
+  const limits = shared ? [0x03, ...u32(1), ...u32(MAX_PAGES)] : [0x00, ...u32(1)];
   return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
     ...section(1, vec(types)),
+    ...section(2, vec([[...str("env"), ...str("mem"), 0x02, ...limits]])),
     ...section(3, vec(bodies.map((b) => [typeOf(b.nParams)]))),
-    ...section(5, vec([[0x00, 1]])),
-    ...section(7, vec([...EXPORTS.map((nm, i) => [...str(nm), 0x00, ...u32(i)]), [...str("mem"), 0x02, 0]])),
+    ...section(7, vec(EXPORTS.map((nm, i) => [...str(nm), 0x00, ...u32(i)]))),
     ...section(10, vec(bodies.map((b) => b.encode())))]);
 }
 
@@ -341,28 +349,64 @@ type Fn8 = (ap: number, bp: number, c: number, mp: number, np: number, kc: numbe
 type Fn11 = (img: number, tab: number, colT: number, colB: number, chanBytes: number, K: number, rowBytes: number,
              k0: number, kc: number, np: number, dst: number) => void;
 type Fn6 = (src: number, so: number, sk: number, n: number, kc: number, dst: number) => void;
+/** A WebAssembly.Memory (the project's TS lib has no DOM types). */
+export interface WasmMemory { buffer: ArrayBuffer | SharedArrayBuffer; grow(pages: number): number }
 export interface MatmulWasm {
   gemm_f32: Fn8; gemm_f64: Fn8;
   packa_f32: Fn6; packb_f32: Fn6; packa_f64: Fn6; packb_f64: Fn6;
   peak_f32: (iters: number, ptr: number) => void; peak_f64: (iters: number, ptr: number) => void;
   packim2col_f32: Fn11; packim2col_f64: Fn11;
   axpy_f32: Fn6; axpy_f64: Fn6; dots_f32: Fn6; dots_f64: Fn6;
-  mem: { buffer: ArrayBuffer; grow(pages: number): number };
+  /** the instance's memory and compiled module (what a worker thread needs to run the kernels) */
+  mem: WasmMemory; module: object;
 }
-/** The slice of the WebAssembly JS API used here (the project's TS lib has no DOM types). */
+/** The slice of the WebAssembly JS API used here. */
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: MatmulWasm };
+  Instance: new (module: object, imports: object) => { exports: Omit<MatmulWasm, "mem" | "module"> };
+  Memory: new (d: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
+}
+const wasmApi = () => (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+
+/** Pages (64 KiB) a shared memory may grow to: 4 GiB, the most wasm32 addresses. */
+export const MAX_PAGES = 65536;
+
+const modules: { shared?: object | null; own?: object | null } = {};
+/** The compiled kernel module for shared or unshared memory, or null without WebAssembly SIMD. */
+export function kernelModule(shared: boolean): object | null {
+  const key = shared ? "shared" : "own", wa = wasmApi();
+  if (modules[key] === undefined) {
+    try { modules[key] = wa ? new wa.Module(assemble(shared)) : null; } catch { modules[key] = null; }
+  }
+  return modules[key]!;
 }
 
-let module: object | null | undefined;
-/** A fresh instance (own memory) of the kernel module, or null without WebAssembly SIMD. */
-export function instantiate(): MatmulWasm | null {
-  const wa = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
-  if (module === undefined) {
-    try { module = wa ? new wa.Module(assemble()) : null; } catch { module = null; }
+/**
+ * A memory for the kernels: shared (growable to MAX_PAGES; worker threads can use it) where
+ * this runtime has shared WebAssembly memory and SIMD (Node; browsers when cross-origin
+ * isolated), else unshared. Null without WebAssembly SIMD.
+ */
+export function kernelMemory(): WasmMemory | null {
+  const wa = wasmApi();
+  if (!wa) return null;
+  if (typeof SharedArrayBuffer === "function" && kernelModule(true)) {
+    // A 4 GiB reservation can fail on 32-bit hosts: then 1 GiB (the import accepts any maximum up to MAX_PAGES).
+    for (const maximum of [MAX_PAGES, MAX_PAGES / 4]) {
+      try { return new wa.Memory({ initial: 1, maximum, shared: true }); } catch { /* smaller, or unshared below */ }
+    }
   }
-  return module && wa ? new wa.Instance(module).exports : null;
+  return kernelModule(false) ? new wa.Memory({ initial: 1 }) : null;
+}
+
+/** True for a shared memory (a SharedArrayBuffer behind it). */
+export const isShared = (mem: WasmMemory): boolean =>
+  typeof SharedArrayBuffer === "function" && mem.buffer instanceof SharedArrayBuffer;
+
+/** An instance of the kernel module over `mem` (default: a fresh memory), or null without WebAssembly SIMD. */
+export function instantiate(mem: WasmMemory | null = kernelMemory()): MatmulWasm | null {
+  const wa = wasmApi(), m = mem && kernelModule(isShared(mem));
+  if (!wa || !mem || !m) return null;
+  return { ...new wa.Instance(m, { env: { mem } }).exports, mem, module: m };
 }
 
 /**

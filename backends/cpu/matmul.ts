@@ -3,13 +3,16 @@
 // the module's memory; the packing routines read them through any (row, depth) strides, so
 // transposed layouts cost nothing extra (operands whose free or contracting dims do not
 // flatten to one stride are copied to canonical order first). Matrix-vector products skip
-// packing (`matvec`). Products below a size threshold, other dtypes, and runtimes without
-// WebAssembly SIMD use the reference kernel (reduce.ts), which stays the oracle the
-// property tests compare against.
+// packing (`matvec`). Large products run on worker threads over the same (shared) memory:
+// the loops are in matmul-task.ts, the pool in threads.ts. Products below a size threshold,
+// other dtypes, and runtimes without WebAssembly SIMD use the reference kernel (reduce.ts),
+// which stays the oracle the property tests compare against.
 import type { DotGeneralParams } from "../../core/primitives";
 import type { TypedArray } from "../../core/dtype";
 import { strides as rowMajor } from "../../core/shape";
 import { instantiate, type MatmulWasm, TILES } from "./matmul-wasm";
+import { COUNTERS, gemmTask } from "./matmul-task";
+import { CTRL_BYTES, mainCanWait, MAX_THREADS, runThreads, type Task, threadsFor, W } from "./threads";
 import { alloc, type CpuIn, type Kernel, permuted } from "./util";
 
 export type FloatDType = "float32" | "float64";
@@ -38,20 +41,25 @@ export const BLOCKING = { MC: 128, KC: 512, NC: 2048 };
 let w: MatmulWasm | null | undefined;
 let heapBytes = 0;
 /** Views of the whole module memory, remade when it grows. */
-let f32 = new Float32Array(0), f64 = new Float64Array(0), i32 = new Int32Array(0);
+let f32: Float32Array<ArrayBufferLike> = new Float32Array(0), f64: Float64Array<ArrayBufferLike> = new Float64Array(0);
+let u32: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
 const PAGE = 65536;
-/** Grows the module's memory to at least `bytes`; a fresh instance replaces an oversized one. */
+/**
+ * Grows the module's memory to at least `bytes` (the thread pool's control area, CTRL_BYTES,
+ * comes first); a fresh instance and memory replace an oversized one (memory never shrinks).
+ */
 function heap(bytes: number): MatmulWasm | null {
   if (w === undefined || (w && heapBytes > 256 * 2 ** 20 && bytes < heapBytes / 4)) { w = instantiate(); heapBytes = -1; }
   if (!w) return null;
+  bytes += CTRL_BYTES;
   if (bytes > heapBytes) {
     const have = w.mem.buffer.byteLength;
     if (bytes > have) {
-      try { w.mem.grow(Math.ceil((bytes - have) / PAGE)); } catch { return null; }   // past 4 GiB: the caller falls back
+      try { w.mem.grow(Math.ceil((bytes - have) / PAGE)); } catch { return null; }   // past its maximum: the caller falls back
     }
     const buf = w.mem.buffer;
     heapBytes = buf.byteLength;
-    f32 = new Float32Array(buf); f64 = new Float64Array(buf); i32 = new Int32Array(buf);
+    f32 = new Float32Array(buf); f64 = new Float64Array(buf); u32 = new Uint32Array(buf);
   }
   return w;
 }
@@ -62,9 +70,36 @@ export const hasWasmMatmul = (): boolean => heap(0) !== null;
 const round = (n: number, m: number) => Math.ceil(n / m) * m;
 
 /**
+ * `minMacs`: multiply-adds (over the whole batch) from which a product is split across
+ * worker threads (threads.ts; `config.update("cpuThreads", n)`). Measured (bench/matmul-cpu.ts,
+ * 2 cores): waking a worker costs ~50-100 µs, 2 threads break even near 8M multiply-adds
+ * (128×512×128, ~0.5 ms) and win 1.5-2.2x from 16M up (256³, 384³).
+ * Tests lower it to send small products through the threads.
+ */
+export const THREADING = { minMacs: 2 ** 23 };
+
+/**
+ * Chunk rows and columns (RH, CW) for `T` threads: whole NC-wide column blocks of all rows on
+ * one thread; on more, halved (columns first: they cost nothing extra, since A is packed once;
+ * then rows, each row chunk repacking its B slab) until there are about 4 chunks per thread,
+ * so that threads slowed by other work take fewer of them, but not below 64 columns or rows.
+ */
+function chunking(T: number, nb: number, Mp: number, Np: number, nc: number, MR: number, NR: number): [number, number] {
+  let RH = Mp, CW = Math.min(nc, Np);
+  const chunks = () => nb * Math.ceil(Mp / RH) * Math.ceil(Np / CW);
+  while (T > 1 && chunks() < 4 * T) {
+    if (CW >= 2 * 64) CW = round(CW / 2, NR);
+    else if (RH >= 2 * 64) RH = round(RH / 2, MR);
+    else break;
+  }
+  return [RH, CW];
+}
+
+/**
  * out(b, i, j) = Σ_k A(b, i, k)·B(b, k, j) for b < nb, i < M, j < N, k < K on the WebAssembly
- * SIMD kernels, accumulating in `dt`. Returns false (nothing written) when WebAssembly SIMD is
- * unavailable or the operands do not fit its 4 GiB memory.
+ * SIMD kernels, accumulating in `dt`, on up to `cpuThreads` threads for large products.
+ * Returns false (nothing written) when WebAssembly SIMD is unavailable or the operands do not
+ * fit its 4 GiB memory.
  * @example matmulStrided("float32", 1, 2, 2, 3, { data: a, offs: [0], s0: 3, s1: 1 }, { data: b, offs: [0], s0: 2, s1: 1 }, { data: out, offs: [0], s0: 2, s1: 1 })
  */
 export function matmulStrided(dt: FloatDType, nb: number, M: number, N: number, K: number,
@@ -75,62 +110,62 @@ export function matmulStrided(dt: FloatDType, nb: number, M: number, N: number, 
   const t = TILES[dt], es = dt === "float32" ? 4 : 8, MR = t.MR, NR = t.NV * (16 / es);
   const Mp = round(M, MR), Np = round(N, NR);
   const mc = Math.min(round(MC, MR), Mp), nc = Math.min(round(NC, NR), Np), kcMax = Math.min(KC, K);
-  // Layout (bytes, 64-aligned): packed A block, packed B block, C (one batch, padded), A, B,
-  // and for im2col the tap table and the per-column table offsets and image offsets.
+  // Layout (bytes, 64-aligned, after the control area): C (all batches, padded), A, B, the
+  // per-batch offset tables, for im2col the tap table, packed A (all batches), then per
+  // thread its packed B slab and for im2col its per-column table offsets and image offsets.
   const al = (n: number) => round(n, 64);
-  const apOff = 0, bpOff = apOff + al(mc * kcMax * es), cOff = bpOff + al(nc * kcMax * es);
-  const aOff = cOff + al(Mp * Np * es), bOff = aOff + al(A.data.length * es);
-  const tabOff = bOff + al(B.data.length * es), colTOff = tabOff + al(im ? im.tab.length * 4 : 0), colBOff = colTOff + al(im ? nc * 4 : 0);
-  const wasm = heap(colBOff + al(im ? nc * 4 : 0));
+  const cOff = CTRL_BYTES, aOff = cOff + al(nb * Mp * Np * es), bOff = aOff + al(A.data.length * es);
+  const aTab = bOff + al(B.data.length * es), bTab = aTab + al(nb * 4), tabOff = bTab + al(nb * 4);
+  const apOff = tabOff + al(im ? im.tab.length * 4 : 0), apb = Mp * K * es, scratch = apOff + al(nb * apb);
+  let wasm = heap(scratch - CTRL_BYTES);
+  if (!wasm) return false;
+  const T = nb * M * N * K >= THREADING.minMacs ? threadsFor(wasm.mem, wasm.module, TASKS, MAX_THREADS) : 1;
+  const [RH, CW] = chunking(T, nb, Mp, Np, nc, MR, NR);
+  const perThread = al(CW * kcMax * es) + (im ? 2 * al(CW * 4) : 0);
+  wasm = heap(scratch + T * perThread - CTRL_BYTES);
   if (!wasm) return false;
   const H = dt === "float32" ? f32 : f64;
   H.set(A.data, aOff / es);
   H.set(B.data, bOff / es);
-  const gemm = dt === "float32" ? wasm.gemm_f32 : wasm.gemm_f64;
-  const packA = dt === "float32" ? wasm.packa_f32 : wasm.packa_f64, packB = dt === "float32" ? wasm.packb_f32 : wasm.packb_f64;
-  const packIm = dt === "float32" ? wasm.packim2col_f32 : wasm.packim2col_f64;
-  if (im) i32.set(im.tab, tabOff / 4);
-  const C = H, c0 = cOff / es, ldc = Np * es, colT = colTOff / 4, colB = colBOff / 4;
+  for (let b = 0; b < nb; b++) { u32[aTab / 4 + b] = A.offs[b]; u32[bTab / 4 + b] = B.offs[b]; }
+  if (im) u32.set(new Uint32Array(im.tab.buffer, im.tab.byteOffset, im.tab.length), tabOff / 4);
+  const b = im ? null : B as StridedMatrices;
+  const job = [dt === "float32" ? 0 : 1, M, N, K, mc, KC, MR, NR, aOff, bOff, A.s0, A.s1, b?.s0 ?? 0, b?.s1 ?? 0,
+    cOff, Np * es, Mp * Np * es, aTab, bTab,
+    im ? 1 : 0, tabOff, im ? im.chanStride * es : 0, im?.K ?? 0, im?.P ?? 0, im?.imgStride ?? 0,
+    apOff, apb, nb, RH, CW, mainCanWait() ? 1 : 0];
+  u32.set(job, W.JOB);
+  u32.fill(0, COUNTERS.PACK, COUNTERS.CHUNK + 1);
+  for (let i = 0; i < T; i++) {
+    const bp = scratch + i * perThread, colT = bp + al(CW * kcMax * es);
+    u32.set([bp, colT, colT + al(CW * 4)], W.THREAD + i * W.THREAD_WORDS);
+  }
+  const ex = wasm;
+  runThreads(wasm.mem, T, 0, () => gemmTask(ex as unknown as Parameters<typeof gemmTask>[0], ex.mem, 0));
+  copyOut(H, cOff / es, nb, M, N, Np, Mp * Np, out);
+  return true;
+}
+
+/** Copies C (nb padded Mp×Np blocks from c0) to `out`: whole rows (or P-long runs of them) at once where contiguous. */
+function copyOut(C: Float32Array<ArrayBufferLike> | Float64Array<ArrayBufferLike>, c0: number, nb: number, M: number, N: number, Np: number, cb: number, out: OutMatrices): void {
   const O = out.data, P = out.P ?? N, sP = out.sP ?? 0, o0 = out.s0, o1 = out.s1;
   for (let bi = 0; bi < nb; bi++) {
-    const aBase = aOff + A.offs[bi] * es, bBase = bOff + B.offs[bi] * es;
-    for (let j0 = 0; j0 < N; j0 += nc) {
-      const ncb = Math.min(nc, N - j0), np = Math.ceil(ncb / NR);
-      if (im) {
-        // Per column of this block: its offset in the tap rows and its image's byte offset.
-        for (let j = 0; j < np * NR; j++) {
-          const jj = j0 + j, n = Math.floor(jj / im.P);
-          i32[colT + j] = j < ncb ? (jj - n * im.P) * 4 : im.P * 4;
-          i32[colB + j] = j < ncb ? n * im.imgStride * es : 0;
-        }
-      }
-      for (let k0 = 0; k0 < K; k0 += KC) {
-        const kc = Math.min(KC, K - k0);
-        if (im) packIm(bBase, tabOff, colTOff, colBOff, im.chanStride * es, im.K, (im.P + 1) * 4, k0, kc, np, bpOff);
-        else { const b = B as StridedMatrices; packB(bBase + (k0 * b.s0 + j0 * b.s1) * es, b.s1 * es, b.s0 * es, ncb, kc, bpOff); }
-        for (let i0 = 0; i0 < M; i0 += mc) {
-          const mcb = Math.min(mc, M - i0);
-          packA(aBase + (i0 * A.s0 + k0 * A.s1) * es, A.s0 * es, A.s1 * es, mcb, kc, apOff);
-          gemm(apOff, bpOff, cOff + (i0 * Np + j0) * es, Math.ceil(mcb / MR), np, kc, ldc, k0 > 0 ? 1 : 0);
-        }
-      }
-    }
-    // Copy out: whole rows (or P-long runs of them) at once where contiguous.
-    const ob = out.offs[bi];
-    if (o1 === 1 && P === N && o0 === N && Np === N) O.set(C.subarray(c0, c0 + M * N), ob);
+    const ob = out.offs[bi], cB = c0 + bi * cb;
+    if (o1 === 1 && P === N && o0 === N && Np === N) O.set(C.subarray(cB, cB + M * N), ob);
     else if (o1 === 1 && P >= 16) {
-      for (let i = 0; i < M; i++) for (let j = 0, r = c0 + i * Np; j < N; j += P) O.set(C.subarray(r + j, r + j + P), ob + i * o0 + (j / P) * sP);
+      for (let i = 0; i < M; i++) for (let j = 0, r = cB + i * Np; j < N; j += P) O.set(C.subarray(r + j, r + j + P), ob + i * o0 + (j / P) * sP);
     } else {
       for (let i = 0; i < M; i++) {
-        for (let j = 0, r = c0 + i * Np; j < N; j += P) {
+        for (let j = 0, r = cB + i * Np; j < N; j += P) {
           const d = ob + i * o0 + (j / P) * sP;
           for (let q = 0; q < P; q++) O[d + q * o1] = C[r + j + q];
         }
       }
     }
   }
-  return true;
 }
+
+const TASKS = [gemmTask as unknown as Task];
 
 /** Product of shape[d] over the dims ds. */
 function sizeOver(shape: readonly number[], ds: readonly number[]): number {
@@ -161,8 +196,8 @@ function matvec(dt: FloatDType, nb: number, M: number, N: number, K: number,
   const es = dt === "float32" ? 4 : 8, lanes = 16 / es, Jp = round(J, lanes);
   const al = (n: number) => round(n, 64);
   // Layout (bytes): V, x, y, and a v128 of slack for axpy's reads past a row's end.
-  const vOff = 0, xOff = al(V.data.length * es), yOff = xOff + al(K * es);
-  const wasm = heap(yOff + al(Jp * es) + 64);
+  const vOff = CTRL_BYTES, xOff = vOff + al(V.data.length * es), yOff = xOff + al(K * es);
+  const wasm = heap(yOff + al(Jp * es) + 64 - CTRL_BYTES);
   if (!wasm) return false;
   const H = dt === "float32" ? f32 : f64, O = out.data;
   H.set(V.data, vOff / es);
