@@ -18,7 +18,7 @@ describe("cpu stridedCopy", () => {
   const kinds = [Float32Array, Float64Array, Int32Array, Uint32Array, Uint8Array];
   it("transposes, slices and reverses like the index formula, for every array kind", () => {
     for (const K of kinds) {
-      const src = K.from({ length: 70 * 37 * 2 }, (_, i) => (i * 7) % 251);
+      const src = K.from(Array.from({ length: 70 * 37 * 2 }, (_, i) => (i * 7) % 251));
       const cases: [number, number[], number[]][] = [
         [0, [1, 70], [70, 37]],            // [37, 70] -> transposed [70, 37]
         [0, [1, 37], [37, 33]],            // a corner of a transpose
