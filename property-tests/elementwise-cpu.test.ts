@@ -3,7 +3,8 @@
 // where) on random lengths, run under jit (fused into WebAssembly SIMD loops, fuse.ts) and
 // eagerly (one kernel per primitive): the same bits (NaNs compared as NaN), and the same as
 // a float64 evaluation of the chain with every step rounded to float32, within the SIMD
-// math's error for one-step chains.
+// math's error for one-step chains; reductions of chains (folded into the chain's loop by
+// fuse-reduce.ts) likewise.
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { jit, np, type NDArray } from "graft";
@@ -52,6 +53,18 @@ describe("float32 elementwise chains: jit (SIMD loops) == eager", () => {
       const x = f32(n, seed, special), y = f32(n, seed + 1, false), s = np.array(1.25, { dtype: "float32" });
       expect(canon(jit(f)(x, y, s)), steps.map((st) => st.op).join(" ")).toEqual(canon(f(x, y, s)));
     }), { numRuns: RUNS });
+  });
+
+  it("a reduction of a random chain (folded into the chain's loop) gives the same bits", () => {
+    const reds = { sum: np.sum, max: np.max, min: np.min } as Record<string, (x: NDArray, axis?: number) => NDArray>;
+    fc.assert(fc.property(fc.array(step, { minLength: 1, maxLength: 4 }), fc.constantFrom(...Object.keys(reds)), lengths, fc.integer({ min: 1, max: 3 }),
+      fc.nat(1000), fc.boolean(), (steps, red, n, rows, seed, special) => {
+        const c = chain(steps);
+        const f = (x: NDArray, y: NDArray, s: NDArray) => reds[red](c(x, y, s), -1);
+        const x = f32(n * rows, seed, special).reshape([rows, n]), y = f32(n * rows, seed + 1, false).reshape([rows, n]);
+        const s = np.array(1.25, { dtype: "float32" });
+        expect(canon(jit(f)(x, y, s)), `${red} of ${steps.map((st) => st.op).join(" ")}`).toEqual(canon(f(x, y, s)));
+      }), { numRuns: RUNS });
   });
 
   it("single primitives agree with float64 Math rounded to float32 (4 ulp)", () => {

@@ -15,6 +15,7 @@ import type { Backend } from "../backend";
 import { FLOAT_SRC } from "./elementwise";
 import { hasSimd, type Operand, simdAvailable, simdKernel, type SimdChain } from "./elementwise-wasm";
 import { SIMD_ONLY } from "./simd-math";
+import { canFold, type FusedReduce, REDUCE_CHUNK, reductionOf, runFused } from "./fuse-reduce";
 
 const isFloat = (a: ShapedArray) => a.dtype === "float32" || a.dtype === "float64";
 
@@ -70,7 +71,8 @@ function simdFusible(e: JaxprEqn, producer: Map<Var, JaxprEqn>, users: Map<Var, 
 }
 
 type Step =
-  | { kind: "loop"; fn: (ins: TypedArray[], out: TypedArray) => void; inputs: Var[]; output: Var; simd?: true }
+  // `reduce`: the loop's output only feeds that reduction, which folds it chunk by chunk (fuse-reduce.ts)
+  | { kind: "loop"; fn: (ins: TypedArray[], out: TypedArray) => void; inputs: Var[]; output: Var; simd?: true; reduce?: FusedReduce }
   | { kind: "eqn"; eqn: JaxprEqn };
 
 export class CpuExecutable {
@@ -78,12 +80,20 @@ export class CpuExecutable {
   get loopCount(): number { return this.steps.filter((s) => s.kind === "loop").length; }
   /** loops that run as WebAssembly SIMD kernels */
   get simdLoopCount(): number { return this.steps.filter((s) => s.kind === "loop" && s.simd).length; }
+  /** reductions computed in their operand's loop */
+  get fusedReductionCount(): number { return this.steps.filter((s) => s.kind === "loop" && s.reduce).length; }
   run(args: readonly ConcreteArray[]): ConcreteArray[] {
     const env = new Map<Var, ConcreteArray>();
     this.jaxpr.invars.forEach((v, i) => env.set(v, args[i]));
     const read = (x: Atom): ConcreteArray => (x instanceof Literal ? scalarArray(x.value, x.aval.dtype, x.aval.weakType) as ConcreteArray : env.get(x)!);
     for (const s of this.steps) {
-      if (s.kind === "loop") {
+      if (s.kind === "loop" && s.reduce) {
+        const red = s.reduce, n = s.output.aval.size, d = s.output.aval.dtype;
+        const out = allocate("cpu", red.output.aval.dtype, red.output.aval.size);
+        const scalar = s.inputs.map((x) => x.aval.ndim === 0 && n !== 1);
+        runFused(s.fn, s.inputs.map((v) => env.get(v)!.buffer as TypedArray), scalar, allocate("cpu", d, Math.min(REDUCE_CHUNK, n)), n, red, d, out);
+        env.set(red.output, new ConcreteArray(this.backend, out, red.output.aval));
+      } else if (s.kind === "loop") {
         const out = allocate("cpu", s.output.aval.dtype, s.output.aval.size);
         s.fn(s.inputs.map((v) => env.get(v)!.buffer as TypedArray), out);
         env.set(s.output, new ConcreteArray(this.backend, out, s.output.aval));
@@ -159,15 +169,25 @@ export function compileCpu(backend: Backend, j: Jaxpr): CpuExecutable | null {
   }
   const steps: Step[] = [];
   let fusedAny = false;
+  const folded = new Set<JaxprEqn>();
+  /** Attaches the reduction a loop's output feeds, when it can fold into the loop. */
+  const withReduction = (step: Step & { kind: "loop" }): Step => {
+    const red = reductionOf(step.output, users, outputs);
+    if (!red || !canFold(red, step.output.aval.dtype)) return step;
+    folded.add(red.eqn);
+    fusedAny = true;
+    return { ...step, reduce: red };
+  };
   for (const e of j.eqns) {
     const v = e.outvars[0];
+    if (folded.has(e)) continue;
     if (!kind.has(e)) { steps.push({ kind: "eqn", eqn: e }); continue; }
     if (inlined.has(v)) continue;
     if (kind.get(e) === "simd") {
       const loop = simdLoop(v, producer, inlined);
       if (!loop) return null;   // compiling failed: the interpreter (which then runs Math.*) runs the jaxpr
       if (loop.ops > 1) fusedAny = true;
-      steps.push(loop.step);
+      steps.push(withReduction(loop.step as Step & { kind: "loop" }));
       continue;
     }
     const inputs: Var[] = [];
@@ -209,7 +229,7 @@ export function compileCpu(backend: Backend, j: Jaxpr): CpuExecutable | null {
     try {
       fn = new Function("ins", "out", `"use strict"; ${pre.join(" ")} for (let i = 0; i < out.length; i++) { ${lines.join(" ")} }`) as typeof fn;
     } catch { return null; }   // no Function (strict CSP): the interpreter runs the jaxpr
-    steps.push({ kind: "loop", fn, inputs, output: v });
+    steps.push(withReduction({ kind: "loop", fn, inputs, output: v }));
   }
   return fusedAny ? new CpuExecutable(backend, j, steps) : null;
 }

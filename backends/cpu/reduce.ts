@@ -27,7 +27,7 @@ function monoid(name: string, d: DType): Monoid {
 }
 
 /** The step of a reduction as a JS expression over the accumulator `a` and element `v`. */
-function stepSource(name: string, d: DType): string | null {
+export function stepSource(name: string, d: DType): string | null {
   const int = isIntD(d), float = !int && d !== "bool";
   switch (name) {
     case "sum": return d === "int32" ? "(a + v) | 0" : d === "uint32" ? "(a + v) >>> 0" : "a + v";

@@ -9,14 +9,14 @@ import { simdAvailable } from "../../backends/cpu/elementwise-wasm";
 import type { CpuExecutable } from "../../backends/cpu/fuse";
 import { REFERENCE, ulpError } from "../cpu/simd-ulp";
 
-function loops(f: (...xs: NDArray[]) => NDArray, ...args: NDArray[]): { out: NDArray; count: number; simd: number } {
+function loops(f: (...xs: NDArray[]) => NDArray, ...args: NDArray[]): { out: NDArray; count: number; simd: number; reductions: number } {
   let last: CpuExecutable | null = null;
   const compile = cpuBackend.compile.bind(cpuBackend);
   cpuBackend.compile = (j) => (last = compile(j));
   try {
     const out = jit(f)(...args);
     const exe = last as CpuExecutable | null;
-    return { out, count: exe ? exe.loopCount : 0, simd: exe ? exe.simdLoopCount : 0 };
+    return { out, count: exe ? exe.loopCount : 0, simd: exe ? exe.simdLoopCount : 0, reductions: exe ? exe.fusedReductionCount : 0 };
   } finally { cpuBackend.compile = compile; }
 }
 /** The bytes of each element, every NaN written as the one canonical NaN. */
@@ -78,5 +78,42 @@ describe("CPU jit fusion", () => {
     expect(Number.isNaN(o[1])).toBe(true);
     expect(ulpError(o[0], Math.exp(0.25) - Math.log(0.25))).toBeLessThan(4);
     expect(Number.isNaN(f(xs, np.array(NaN, { dtype: "float32" })).dataSync()[0])).toBe(true);
+  });
+
+  // A reduction of a fused chain folds the chain's chunks as they are made (no full-size
+  // operand); eager rounds each element to its dtype and folds in order, and so must jit.
+  describe("fused reductions", () => {
+    const cases: [string, (x: NDArray) => NDArray][] = [
+      ["sum of squares (JS loop in float64, SIMD in float32)", (x) => np.sum(np.square(x.sub(0.25)))],
+      ["sum of tanh over the last axis", (x) => np.sum(np.tanh(x.mul(0.3)), -1)],
+      ["max of exp over all axes", (x) => np.max(np.exp(x.mul(0.01)))],
+      ["min over the last two axes", (x) => np.min(x.mul(x).sub(3), [1, 2])],
+      ["mean (sum times 1/n) of logistic", (x) => np.mean(nnFunctions.sigmoid(x), -1)],
+      ["prod over the last axis", (x) => np.prod(x.mul(0.01).add(1), -1)],
+    ];
+    // 3 × 5 × 2731: rows that end inside chunks of 4096 and a total past several chunks.
+    const base = random.normal(random.key(7), [3, 5, 2731]).mul(4);
+    const withNaN = base.at(1, 2, 100).set(NaN);
+    for (const [name, f] of cases) {
+      it(`${name}: folded into its loop, bit-identical to eager`, () => {
+        for (const xs of [base, withNaN, base.astype("float64")]) {
+          const { out, reductions } = loops(f, xs);
+          expect(reductions, "fused reductions").toBe(1);
+          const want = f(xs);
+          expect(out.shape).toEqual(want.shape);
+          expect(out.dtype).toBe(want.dtype);
+          if (xs.dtype === "float32") expect(bits(out)).toEqual(bits(want));
+          else expect(Array.from(out.dataSync())).toEqual(Array.from(want.dataSync()));
+        }
+      });
+    }
+    it("a reduction over leading axes, or of a value used elsewhere, is not folded (and still right)", () => {
+      const lead = loops((x) => np.sum(np.tanh(x), 0), base);
+      expect(lead.reductions).toBe(0);
+      expect(bits(lead.out)).toEqual(bits(np.sum(np.tanh(base), 0)));
+      const both = jit((x: NDArray) => { const y = np.exp(x.mul(0.1)); return np.sum(y).add(y); })(base);
+      const y = np.exp(base.mul(0.1));
+      expect(bits(both)).toEqual(bits(np.sum(y).add(y)));
+    });
   });
 });

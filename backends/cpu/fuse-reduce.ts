@@ -1,0 +1,65 @@
+// jit on the CPU: a reduction (sum/prod/max/min over trailing axes, or all axes) whose
+// operand is a fused elementwise loop used by nothing else runs that loop in chunks and
+// folds each chunk straight into the accumulators, so the operand never exists at full size.
+// Each chunk holds the operand's elements in its dtype (the loop rounds them exactly as the
+// interpreter's array does) and every output folds its elements in order in a double, as
+// reduce.ts does: fused results are bit-identical to eager ones.
+import type { JaxprEqn, Var } from "../../core/jaxpr";
+import type { DType, TypedArray } from "../../core/dtype";
+import { stepSource } from "./reduce";
+
+/** Elements per chunk: one chunk of each operand and of the result stays in L1/L2. */
+export const REDUCE_CHUNK = 4096;
+const NAMES: Record<string, string> = { reduce_sum: "sum", reduce_prod: "prod", reduce_max: "max", reduce_min: "min" };
+const INIT: Record<string, number> = { sum: 0, prod: 1, max: -Infinity, min: Infinity };
+
+export interface FusedReduce { name: string; eqn: JaxprEqn; output: Var; r: number }
+
+/** The reduction `v` can fold into, or null (v must be a float, feed only it, and reduce trailing axes). */
+export function reductionOf(v: Var, users: Map<Var, JaxprEqn[]>, outputs: Set<Var>): FusedReduce | null {
+  const us = users.get(v) ?? [];
+  if (outputs.has(v) || us.length !== 1 || us[0].inputs.length !== 1) return null;
+  const e = us[0], name = NAMES[e.prim.name];
+  if (!name || (v.aval.dtype !== "float32" && v.aval.dtype !== "float64") || v.aval.size === 0) return null;
+  const axes = [...(e.params as { axes: readonly number[] }).axes].sort((a, b) => a - b), nd = v.aval.ndim;
+  if (!axes.length || axes.some((a, i) => a !== nd - axes.length + i)) return null;
+  const r = axes.reduce((p, a) => p * v.aval.shape[a], 1);
+  return r > 0 ? { name, eqn: e, output: e.outvars[0], r } : null;
+}
+
+type Fold = (c: ArrayLike<number>, m: number, st: Float64Array, out: { [i: number]: number }, r: number, init: number) => void;
+// One generated fold per (reduction, dtype), for the reason reduce.ts gives. st holds the
+// running accumulator, the elements left for the current output, and the output index.
+const folds = new Map<string, Fold | null>();
+function fold(name: string, d: DType): Fold | null {
+  const key = `${name}|${d}`;
+  let f = folds.get(key);
+  if (f === undefined) {
+    try {
+      f = new Function("c", "m", "st", "out", "r", "init", `"use strict";
+        let a = st[0], left = st[1], o = st[2];
+        for (let i = 0; i < m; i++) { const v = c[i]; a = ${stepSource(name, d)}; if (--left === 0) { out[o++] = a; a = init; left = r; } }
+        st[0] = a; st[1] = left; st[2] = o;`) as Fold;
+    } catch { f = null; }
+    folds.set(key, f);
+  }
+  return f;
+}
+
+/** Whether the fold for this reduction can be generated here (else the reduction stays unfused). */
+export const canFold = (red: FusedReduce, d: DType): boolean => fold(red.name, d) !== null;
+
+/**
+ * Runs `loop` (which fills `out` from inputs of its length; scalar inputs are passed whole)
+ * chunk by chunk over n elements and folds the chunks into `out`.
+ */
+export function runFused(loop: (ins: TypedArray[], out: TypedArray) => void, ins: TypedArray[], scalar: boolean[],
+                         chunk: TypedArray, n: number, red: FusedReduce, d: DType, out: TypedArray): void {
+  const f = fold(red.name, d)!, init = INIT[red.name];
+  const st = Float64Array.of(init, red.r, 0);
+  for (let off = 0; off < n; off += REDUCE_CHUNK) {
+    const m = Math.min(REDUCE_CHUNK, n - off);
+    loop(ins.map((x, k) => (scalar[k] ? x : x.subarray(off, off + m))), m === REDUCE_CHUNK ? chunk : chunk.subarray(0, m));
+    f(chunk, m, st, out, red.r, init);
+  }
+}
