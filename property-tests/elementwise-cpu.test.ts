@@ -8,7 +8,20 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { jit, np, type NDArray } from "graft";
+import { cpuBackend } from "../backends/cpu";
+import type { CpuExecutable } from "../backends/cpu/fuse";
 import { RUNS } from "./util";
+
+/** f under jit, and how many reductions its compiled form folded into a loop. */
+function jitted(f: (...xs: NDArray[]) => NDArray, ...args: NDArray[]): { out: NDArray; reductions: number } {
+  let last: CpuExecutable | null = null;
+  const compile = cpuBackend.compile.bind(cpuBackend);
+  cpuBackend.compile = (j) => (last = compile(j));
+  try {
+    const out = jit(f)(...args);
+    return { out, reductions: (last as CpuExecutable | null)?.fusedReductionCount ?? 0 };
+  } finally { cpuBackend.compile = compile; }
+}
 
 type Step = { op: string; arg: "array" | "scalar" | "literal"; lit: number };
 const UNARY: Record<string, (x: NDArray) => NDArray> = {
@@ -44,7 +57,7 @@ const f32 = (n: number, seed: number, special: boolean) => {
   if (special && n > 3) { out[0] = NaN; out[1] = -0; out[2] = Infinity; }
   return np.array(out, { dtype: "float32" });
 };
-const canon = (x: NDArray) => Array.from(x.dataSync() as Float32Array, (v) => (Number.isNaN(v) ? "NaN" : Object.is(v, -0) ? "-0" : v));
+const canon = (x: NDArray) => Array.from(x.dataSync() as ArrayLike<number>, (v) => (Number.isNaN(v) ? "NaN" : Object.is(v, -0) ? "-0" : v));
 
 describe("float32 elementwise chains: jit (SIMD loops) == eager", () => {
   it("random chains, lengths, operands and special values give the same bits", () => {
@@ -55,15 +68,19 @@ describe("float32 elementwise chains: jit (SIMD loops) == eager", () => {
     }), { numRuns: RUNS });
   });
 
-  it("a reduction of a random chain (folded into the chain's loop) gives the same bits", () => {
+  it("a reduction of a random chain (folded into the chain's loop) gives the same bits, float32 and float64", () => {
     const reds = { sum: np.sum, max: np.max, min: np.min } as Record<string, (x: NDArray, axis?: number) => NDArray>;
     fc.assert(fc.property(fc.array(step, { minLength: 1, maxLength: 4 }), fc.constantFrom(...Object.keys(reds)), lengths, fc.integer({ min: 1, max: 3 }),
-      fc.nat(1000), fc.boolean(), (steps, red, n, rows, seed, special) => {
+      fc.boolean(), fc.constantFrom("float32" as const, "float64" as const), fc.nat(1000), fc.boolean(), (steps, red, n, rows, all, dtype, seed, special) => {
         const c = chain(steps);
-        const f = (x: NDArray, y: NDArray, s: NDArray) => reds[red](c(x, y, s), -1);
-        const x = f32(n * rows, seed, special).reshape([rows, n]), y = f32(n * rows, seed + 1, false).reshape([rows, n]);
-        const s = np.array(1.25, { dtype: "float32" });
-        expect(canon(jit(f)(x, y, s)), `${red} of ${steps.map((st) => st.op).join(" ")}`).toEqual(canon(f(x, y, s)));
+        // the last axis (each row folds into its own output) or all axes (one output)
+        const f = (x: NDArray, y: NDArray, s: NDArray) => reds[red](c(x, y, s), all ? undefined : -1);
+        const x = f32(n * rows, seed, special).reshape([rows, n]).astype(dtype), y = f32(n * rows, seed + 1, false).reshape([rows, n]).astype(dtype);
+        const s = np.array(1.25, { dtype });
+        const what = `${dtype} ${red}${all ? "" : "(-1)"} of ${steps.map((st) => st.op).join(" ")}`;
+        const { out, reductions } = jitted(f, x, y, s);
+        expect(reductions, `folded: ${what}`).toBe(1);
+        expect(canon(out), what).toEqual(canon(f(x, y, s)));
       }), { numRuns: RUNS });
   });
 

@@ -19,8 +19,15 @@ export interface SimdChain {
   /** primitives in evaluation order (names in SIMD_OPS), the last one the output */
   nodes: { op: string; args: Operand[] }[];
 }
-/** Runs a chain over Float32Arrays (numbers for scalar inputs); `out` has the length of the arrays. */
-export type SimdKernel = (ins: (Float32Array | number)[], out: Float32Array) => void;
+/** Receives elements [at, at + m) of `heap`: the next m results of a kernel run in chunks. */
+export type ChunkSink = (heap: Float32Array, at: number, m: number) => void;
+/**
+ * Runs a chain over Float32Arrays (numbers for scalar inputs); `out` has the length of the
+ * arrays. `chunks` runs it over n elements and hands each chunk of results to `sink` straight
+ * from the scratch area (a reduction folds them there, fuse-reduce.ts), in order.
+ */
+export type SimdKernel = ((ins: (Float32Array | number)[], out: Float32Array) => void)
+  & { chunks: (ins: (Float32Array | number)[], n: number, sink: ChunkSink) => void };
 
 const F32 = 0x7d;
 /** Elements per chunk: 16 KiB per operand, so a chunk of every operand stays in L2. */
@@ -121,20 +128,35 @@ function build(chain: SimdChain): SimdKernel | null {
   const arr = chain.scalars.flatMap((sc, k) => (sc ? [] : [k])), scal = chain.scalars.flatMap((sc, k) => (sc ? [k] : []));
   const heap = rt.heap, outBase = arr.length * CHUNK;
   const args = [0, ...arr.map((_, j) => j * CHUNK * 4), outBase * 4, ...scal.map(() => 0)];
-  return (ins, out) => {
+  /** Copies chunk [off, off + m) of the array inputs into the scratch area and runs the loop. */
+  const step = (ins: (Float32Array | number)[], off: number, m: number) => {
+    for (let j = 0; j < arr.length; j++) {
+      const x = ins[arr[j]] as Float32Array;
+      heap.set(m === x.length ? x : x.subarray(off, off + m), j * CHUNK);
+    }
+    args[0] = m;
+    run(...args);
+  };
+  const setScalars = (ins: (Float32Array | number)[]) => {
     for (let j = 0; j < scal.length; j++) args[2 + arr.length + j] = ins[scal[j]] as number;
-    const n = out.length;
-    for (let off = 0; off < n; off += CHUNK) {
+  };
+  const kernel = (ins: (Float32Array | number)[], out: Float32Array) => {
+    setScalars(ins);
+    for (let off = 0, n = out.length; off < n; off += CHUNK) {
       const m = Math.min(CHUNK, n - off);
-      for (let j = 0; j < arr.length; j++) {
-        const x = ins[arr[j]] as Float32Array;
-        heap.set(m === x.length ? x : x.subarray(off, off + m), j * CHUNK);
-      }
-      args[0] = m;
-      run(...args);
+      step(ins, off, m);
       out.set(heap.subarray(outBase, outBase + m), off);
     }
   };
+  const chunks = (ins: (Float32Array | number)[], n: number, sink: ChunkSink) => {
+    setScalars(ins);
+    for (let off = 0; off < n; off += CHUNK) {
+      const m = Math.min(CHUNK, n - off);
+      step(ins, off, m);
+      sink(heap, outBase, m);
+    }
+  };
+  return Object.assign(kernel, { chunks });
 }
 
 /** True where WebAssembly SIMD kernels can be compiled here (else the JS loops run). */

@@ -15,7 +15,7 @@ import type { Backend } from "../backend";
 import { FLOAT_SRC } from "./elementwise";
 import { hasSimd, type Operand, simdAvailable, simdKernel, type SimdChain } from "./elementwise-wasm";
 import { SIMD_ONLY } from "./simd-math";
-import { canFold, type FusedReduce, REDUCE_CHUNK, reductionOf, runFused } from "./fuse-reduce";
+import { canFold, type Chunks, type FusedReduce, jsChunks, reductionOf, runFused } from "./fuse-reduce";
 
 const isFloat = (a: ShapedArray) => a.dtype === "float32" || a.dtype === "float64";
 
@@ -72,7 +72,7 @@ function simdFusible(e: JaxprEqn, producer: Map<Var, JaxprEqn>, users: Map<Var, 
 
 type Step =
   // `reduce`: the loop's output only feeds that reduction, which folds it chunk by chunk (fuse-reduce.ts)
-  | { kind: "loop"; fn: (ins: TypedArray[], out: TypedArray) => void; inputs: Var[]; output: Var; simd?: true; reduce?: FusedReduce }
+  | { kind: "loop"; fn: (ins: TypedArray[], out: TypedArray) => void; inputs: Var[]; output: Var; simd?: true; reduce?: FusedReduce; chunks?: Chunks }
   | { kind: "eqn"; eqn: JaxprEqn };
 
 export class CpuExecutable {
@@ -88,10 +88,9 @@ export class CpuExecutable {
     const read = (x: Atom): ConcreteArray => (x instanceof Literal ? scalarArray(x.value, x.aval.dtype, x.aval.weakType) as ConcreteArray : env.get(x)!);
     for (const s of this.steps) {
       if (s.kind === "loop" && s.reduce) {
-        const red = s.reduce, n = s.output.aval.size, d = s.output.aval.dtype;
+        const red = s.reduce;
         const out = allocate("cpu", red.output.aval.dtype, red.output.aval.size);
-        const scalar = s.inputs.map((x) => x.aval.ndim === 0 && n !== 1);
-        runFused(s.fn, s.inputs.map((v) => env.get(v)!.buffer as TypedArray), scalar, allocate("cpu", d, Math.min(REDUCE_CHUNK, n)), n, red, d, out);
+        runFused(s.chunks!, s.inputs.map((v) => env.get(v)!.buffer as TypedArray), s.output.aval.size, red, s.output.aval.dtype, out);
         env.set(red.output, new ConcreteArray(this.backend, out, red.output.aval));
       } else if (s.kind === "loop") {
         const out = allocate("cpu", s.output.aval.dtype, s.output.aval.size);
@@ -138,8 +137,10 @@ function simdLoop(v: Var, producer: Map<Var, JaxprEqn>, inlined: Set<Var>): { st
   const kernel = simdKernel(chain);
   if (!kernel) return null;
   const sc = chain.scalars;
-  const fn = (ins: TypedArray[], out: TypedArray) => kernel(ins.map((a, k) => (sc[k] ? a[0] : a as Float32Array)), out as Float32Array);
-  return { step: { kind: "loop", fn, inputs, output: v, simd: true }, ops: chain.nodes.length };
+  const args = (ins: TypedArray[]) => ins.map((a, k) => (sc[k] ? a[0] : a as Float32Array));
+  const fn = (ins: TypedArray[], out: TypedArray) => kernel(args(ins), out as Float32Array);
+  const chunks: Chunks = (ins, n, sink) => kernel.chunks(args(ins), n, sink);
+  return { step: { kind: "loop", fn, inputs, output: v, simd: true, chunks }, ops: chain.nodes.length };
 }
 
 /** Plans fused loops for a jaxpr whose arguments are all on the CPU; null if nothing fuses. */
@@ -176,7 +177,8 @@ export function compileCpu(backend: Backend, j: Jaxpr): CpuExecutable | null {
     if (!red || !canFold(red, step.output.aval.dtype)) return step;
     folded.add(red.eqn);
     fusedAny = true;
-    return { ...step, reduce: red };
+    const n = step.output.aval.size;
+    return { ...step, reduce: red, chunks: step.chunks ?? jsChunks(step.fn, step.inputs.map((x) => x.aval.ndim === 0 && n !== 1), step.output.aval.dtype) };
   };
   for (const e of j.eqns) {
     const v = e.outvars[0];

@@ -107,6 +107,21 @@ describe("CPU jit fusion", () => {
         }
       });
     }
+    // Rows of 3 (many outputs end inside each chunk), of 1, and of 9001 (each spans chunks),
+    // with totals that are not multiples of 4 or of the chunk.
+    it("rows of any length fold in order, in SIMD (float32) and JS (float64) loops", () => {
+      for (const shape of [[4099, 3], [5, 1], [3, 9001], [4097]]) {
+        const x = random.normal(random.key(shape[0]), shape).mul(3);
+        for (const xs of [x, x.astype("float64")]) {
+          for (const f of [(v: NDArray) => np.sum(np.tanh(v.mul(0.7)), -1), (v: NDArray) => np.max(v.mul(v).sub(0.5), -1)]) {
+            const { out, reductions, simd: nSimd } = loops(f, xs);
+            expect(reductions, `${shape} ${xs.dtype}`).toBe(1);
+            expect(nSimd).toBe(simd && xs.dtype === "float32" ? 1 : 0);
+            expect(Array.from(out.dataSync()), `${shape} ${xs.dtype}`).toEqual(Array.from(f(xs).dataSync()));
+          }
+        }
+      }
+    });
     it("a reduction over leading axes, or of a value used elsewhere, is not folded (and still right)", () => {
       const lead = loops((x) => np.sum(np.tanh(x), 0), base);
       expect(lead.reductions).toBe(0);
