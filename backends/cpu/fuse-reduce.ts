@@ -7,13 +7,11 @@
 // reduce.ts does: fused results are bit-identical to eager ones.
 import type { JaxprEqn, Var } from "../../core/jaxpr";
 import { allocate, type DType, type TypedArray } from "../../core/dtype";
-import type { ChunkSink } from "./elementwise-wasm";
-import { stepSource } from "./reduce";
+import { CHUNK, type ChunkSink } from "./elementwise-wasm";
+import { monoid, stepSource } from "./reduce";
+import { generated } from "./util";
 
-/** Elements per chunk: one chunk of each operand and of the result stays in L1/L2. */
-export const REDUCE_CHUNK = 4096;
 const NAMES: Record<string, string> = { reduce_sum: "sum", reduce_prod: "prod", reduce_max: "max", reduce_min: "min" };
-const INIT: Record<string, number> = { sum: 0, prod: 1, max: -Infinity, min: Infinity };
 
 export interface FusedReduce { name: string; eqn: JaxprEqn; output: Var; r: number }
 
@@ -35,10 +33,10 @@ export type Chunks = (ins: TypedArray[], n: number, sink: ChunkSink) => void;
 /** The chunks of a JS loop (which fills `out` from inputs of its length), made in one scratch array of dtype d. */
 export function jsChunks(loop: (ins: TypedArray[], out: TypedArray) => void, scalar: boolean[], d: DType): Chunks {
   return (ins, n, sink) => {
-    const chunk = allocate("cpu", d, Math.min(REDUCE_CHUNK, n));
-    for (let off = 0; off < n; off += REDUCE_CHUNK) {
-      const m = Math.min(REDUCE_CHUNK, n - off);
-      loop(ins.map((x, k) => (scalar[k] ? x : x.subarray(off, off + m))), m === REDUCE_CHUNK ? chunk : chunk.subarray(0, m));
+    const chunk = allocate("cpu", d, Math.min(CHUNK, n));
+    for (let off = 0; off < n; off += CHUNK) {
+      const m = Math.min(CHUNK, n - off);
+      loop(ins.map((x, k) => (scalar[k] ? x : x.subarray(off, off + m))), m === CHUNK ? chunk : chunk.subarray(0, m));
       sink(chunk as Float32Array, 0, m);
     }
   };
@@ -50,32 +48,22 @@ type Fold = (c: ArrayLike<number>, lo: number, hi: number, st: Float64Array, out
 // inner loop runs to the end of the chunk or of the output, whichever is first, so it has
 // no branch per element (a per-element "output done?" test made a 4M-float fold ~2x slower).
 const folds = new Map<string, Fold | null>();
-function fold(name: string, d: DType): Fold | null {
-  const key = `${name}|${d}`;
-  let f = folds.get(key);
-  if (f === undefined) {
-    try {
-      f = new Function("c", "lo", "hi", "st", "out", "r", "init", `"use strict";
-        let a = st[0], left = st[1], o = st[2], i = lo;
-        while (i < hi) {
-          const end = Math.min(hi, i + left);
-          left -= end - i;
-          for (; i < end; i++) { const v = c[i]; a = ${stepSource(name, d)}; }
-          if (left === 0) { out[o++] = a; a = init; left = r; }
-        }
-        st[0] = a; st[1] = left; st[2] = o;`) as Fold;
-    } catch { f = null; }
-    folds.set(key, f);
+const fold = (name: string, d: DType): Fold | null => generated<Fold>(folds, `${name}|${d}`, ["c", "lo", "hi", "st", "out", "r", "init"], `
+  let a = st[0], left = st[1], o = st[2], i = lo;
+  while (i < hi) {
+    const end = Math.min(hi, i + left);
+    left -= end - i;
+    for (; i < end; i++) { const v = c[i]; a = ${stepSource(name, d)}; }
+    if (left === 0) { out[o++] = a; a = init; left = r; }
   }
-  return f;
-}
+  st[0] = a; st[1] = left; st[2] = o;`);
 
 /** Whether the fold for this reduction can be generated here (else the reduction stays unfused). */
 export const canFold = (red: FusedReduce, d: DType): boolean => fold(red.name, d) !== null;
 
 /** Runs a fused loop's chunks over n elements of dtype d and folds them into `out`, in order. */
 export function runFused(chunks: Chunks, ins: TypedArray[], n: number, red: FusedReduce, d: DType, out: TypedArray): void {
-  const f = fold(red.name, d)!, init = INIT[red.name], r = red.r;
+  const f = fold(red.name, d)!, init = monoid(red.name, d).init, r = red.r;
   const st = Float64Array.of(init, r, 0);
   chunks(ins, n, (c, at, m) => f(c, at, at + m, st, out, r, init));
 }

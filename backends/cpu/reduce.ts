@@ -3,7 +3,7 @@ import type { DType } from "../../core/dtype";
 import type { ArgReduceParams, CumulativeParams, DotGeneralParams, ReduceParams } from "../../core/primitives";
 import { prod } from "../../core/shape";
 import { fastDotGeneral } from "./matmul";
-import { alloc, aroundAxis, type Kernel, permuted } from "./util";
+import { alloc, aroundAxis, generated, type Kernel, permuted } from "./util";
 
 type Combine = (acc: number, v: number) => number;
 interface Monoid { init: number; step: Combine }
@@ -12,7 +12,7 @@ const isIntD = (d: DType) => d === "int32" || d === "uint32";
 const nanMax: Combine = (a, v) => (v !== v || a !== a ? NaN : v > a ? v : a);
 const nanMin: Combine = (a, v) => (v !== v || a !== a ? NaN : v < a ? v : a);
 
-function monoid(name: string, d: DType): Monoid {
+export function monoid(name: string, d: DType): Monoid {
   const int = isIntD(d);
   switch (name) {
     // Integer accumulators wrap every step so they stay exact (as C's int32 arithmetic).
@@ -45,21 +45,13 @@ type ReduceLoop = (t: ArrayLike<number>, out: { [i: number]: number; length: num
 // several typed-array kinds goes megamorphic, and V8 then ran a 4M-float sum ~7x slower.
 const loops = new Map<string, ReduceLoop | null>();
 function reduceLoop(name: string, d: DType): ReduceLoop | null {
-  const key = `${name}|${d}`;
-  let f = loops.get(key);
-  if (f === undefined) {
-    const step = stepSource(name, d);
-    try {
-      f = step === null ? null : new Function("t", "out", "r", "init", `"use strict";
-        for (let o = 0; o < out.length; o++) {
-          let a = init;
-          for (let k = o * r, end = k + r; k < end; k++) { const v = t[k]; a = ${step}; }
-          out[o] = a;
-        }`) as ReduceLoop;
-    } catch { f = null; }   // no Function (strict CSP): the closure loop below
-    loops.set(key, f);
-  }
-  return f;
+  const step = stepSource(name, d);
+  return step === null ? null : generated<ReduceLoop>(loops, `${name}|${d}`, ["t", "out", "r", "init"], `
+    for (let o = 0; o < out.length; o++) {
+      let a = init;
+      for (let k = o * r, end = k + r; k < end; k++) { const v = t[k]; a = ${step}; }
+      out[o] = a;
+    }`);
 }
 
 function reduction(name: string): Kernel<ReduceParams> {

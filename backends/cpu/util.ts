@@ -13,7 +13,8 @@ type Tile = (src: TypedArray, out: TypedArray, offset: number, s0: number, s1: n
 // The copy loops are generated per pair of array kinds: one loop shared by every dtype went
 // megamorphic, which made transposes and broadcasts several times slower in a training step.
 const rowLoops = new Map<string, Rows | null>(), tileLoops = new Map<string, Tile | null>();
-function generated<F>(cache: Map<string, F | null>, key: string, params: string[], body: string): F | null {
+/** A function generated from `body` (strict mode), cached under `key`; null where `new Function` is blocked (strict CSP). */
+export function generated<F>(cache: Map<string, F | null>, key: string, params: string[], body: string): F | null {
   let f = cache.get(key);
   if (f === undefined) {
     try { f = new Function(...params, `"use strict"; ${body}`) as F; } catch { f = null; }   // no Function (strict CSP)
