@@ -11,7 +11,7 @@
 // jax-js-threads, torch).
 // Run: npm run build && GRAFT_PEERS=/tmp/peers tsx --tsconfig bench/tsconfig.json bench/run-all.ts
 import { spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { wasmSimdPeak } from "../backends/cpu/matmul-wasm";
@@ -152,7 +152,10 @@ if (!QUICK && !ONLY && SKIP.size === 0) {
     `takes time quadratic in its length; see bench/lib-jaxjs.ts). tfjs computes per-example gradients in a loop of ` +
     `\`tf.variableGrads\` (it has no vmap); its eager adds and jax-js's wait for each op. PyTorch uses 2 threads and ` +
     `functorch for per-example gradients.\n\n${text}\n`;
-  writeFileSync(here("./RESULTS.md"), md);
+  // Sections measured elsewhere (the WebGPU figures from a lent GPU machine) follow KEEP and survive re-runs.
+  const KEEP = "<!-- kept by run-all.ts: sections below are written by hand from other machines -->";
+  const old = existsSync(here("./RESULTS.md")) ? readFileSync(here("./RESULTS.md"), "utf8") : "";
+  writeFileSync(here("./RESULTS.md"), old.includes(KEEP) ? `${md}\n${old.slice(old.indexOf(KEEP))}` : md);
   console.log("\nwrote bench/RESULTS.md");
 }
 process.exit(0);
