@@ -60,6 +60,8 @@ interface Fit {
   ms: { linear: number; mlp: number };
 }
 interface PageResult { devices: string[]; adapter: Record<string, unknown> | null; webgpu: Fit; cpu: Fit }
+interface ThreadsCheck { isolated: boolean; spawned: number; wakes: number; tries: number; equal: boolean; sample: number[] }
+interface ThreadsResult { main: ThreadsCheck; worker: ThreadsCheck }
 interface WorkerResult {
   devices: string[]; device: string; newton: { value: number; steps: number };
   collatz: { eager: number; jitted: number }; branch: number; eigenvalues: number[];
@@ -143,5 +145,16 @@ describe.skipIf(!chromiumPath)("browser example (headless chromium, WebGPU)", ()
     expect(r.branch).toBe(90);
     // Eigenvalues of the tridiagonal [2 1 0; 1 2 1; 0 1 2]: 2 - sqrt(2), 2, 2 + sqrt(2).
     [2 - Math.SQRT2, 2, 2 + Math.SQRT2].forEach((w, i) => expect(r.eigenvalues[i]).toBeCloseTo(w, 5));
+  }, 300_000);
+
+  it("CPU worker threads run a matmul in a cross-origin-isolated page, on its main thread and in a worker", async () => {
+    const r = await runPage<ThreadsResult>("threads.html");
+    for (const [where, c] of Object.entries({ main: r.main, worker: r.worker })) {
+      expect(c.isolated, where).toBe(true);
+      expect(c.spawned, `${where}: worker threads started`).toBeGreaterThanOrEqual(1);
+      expect(c.wakes, `${where}: parallel runs`).toBeGreaterThan(0);
+      expect(c.equal, `${where}: threaded result equals the single-threaded one bit for bit`).toBe(true);
+      c.sample.forEach((v) => expect(Number.isFinite(v)).toBe(true));
+    }
   }, 300_000);
 });
