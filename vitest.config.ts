@@ -16,6 +16,7 @@ export default defineConfig({
   },
   test: {
     include: ["test/**/*.test.ts", "property-tests/**/*.test.ts"],
+    setupFiles: ["test/setup-device.ts"],
     testTimeout: 60_000,
     pool: "forks",
   },

@@ -7,8 +7,11 @@ import * as nn from "graft/nn";
 import { checkGrads } from "graft/testing";
 import fx from "../fixtures/nn_layers.json";
 import { expectClose, f32, maxAbs } from "./layer-helpers";
+import { itF64, onCpu } from "../device";
 
-const key = random.key(0);
+// On the CPU: float64 tests use it too (WebGPU arrays may not become float64); CPU operands
+// of an op with WebGPU inputs are copied to the GPU, so float32 tests still run there.
+const key = onCpu(() => random.key(0));
 type AnyConv = nn.Conv | nn.ConvTranspose;
 type Case = { name: string; opts: Record<string, unknown>; weight: unknown; bias?: unknown; x: unknown; y: unknown };
 
@@ -34,7 +37,7 @@ describe("Conv and ConvTranspose against PyTorch", () => {
     expectClose(yb.slice(1), m.forward(x.mul(-0.5)).js(), 1e-6);
   });
 
-  it("float64 layers agree with the float64 reference to 1e-9", () => {
+  itF64("float64 layers agree with the float64 reference to 1e-9", () => {
     for (const c of fx.conv as Case[]) {
       const m = build(c, "float64");
       const y = m.forward(np.array(c.x as number[], { dtype: "float64" }));
@@ -95,7 +98,7 @@ describe("conv geometry", () => {
     expect(y.shape).toEqual([2, 34, 24]);
   });
 
-  it("ConvTranspose is the adjoint of Conv (same weights, no bias): <conv(x), y> = <x, convT(y)>", () => {
+  itF64("ConvTranspose is the adjoint of Conv (same weights, no bias): <conv(x), y> = <x, convT(y)>", () => {
     const opts = { inChannels: 4, outChannels: 6, kernelSize: [3, 2], stride: [2, 3], padding: [[1, 0], [0, 0]] as [number, number][], dilation: [2, 1], groups: 2, useBias: false, dtype: "float64" as const };
     const conv = new nn.Conv2d({ ...opts, key });
     // Conv maps 4 -> 6 channels with weight [6, 2, k]; its adjoint maps 6 -> 4 with weight [6, 2, k] in torch's layout.
@@ -115,13 +118,13 @@ describe("conv geometry", () => {
 });
 
 describe("conv gradients", () => {
-  it("Conv2d: jvp and vjp match finite differences in x and in the weights (float64)", () => {
+  itF64("Conv2d: jvp and vjp match finite differences in x and in the weights (float64)", () => {
     const m = new nn.Conv2d({ inChannels: 2, outChannels: 3, kernelSize: 3, stride: [1, 2], padding: [[1, 0], [0, 1]], dilation: [1, 2], key, dtype: "float64" });
     const x = random.normal(random.key(4), [2, 6, 7], { dtype: "float64" });
     checkGrads((mm: nn.Conv2d, xx: NDArray) => np.sin(mm.forward(xx)), [m, x]);
   });
 
-  it("ConvTranspose1d and Conv3d: gradients match finite differences (float64)", () => {
+  itF64("ConvTranspose1d and Conv3d: gradients match finite differences (float64)", () => {
     const t = new nn.ConvTranspose1d({ inChannels: 2, outChannels: 4, kernelSize: 3, stride: 2, padding: 1, outputPadding: 1, groups: 2, key, dtype: "float64" });
     checkGrads((mm: nn.ConvTranspose1d, xx: NDArray) => np.tanh(mm.forward(xx)), [t, random.normal(key, [2, 5], { dtype: "float64" })]);
     const c = new nn.Conv3d({ inChannels: 1, outChannels: 2, kernelSize: 2, padding: 1, key, dtype: "float64" });

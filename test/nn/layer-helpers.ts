@@ -11,9 +11,10 @@ export const f64 = (x: unknown): NDArray => np.array(x as number[], { dtype: "fl
  * |want| (float32 sums of many terms lose absolute, not relative, precision near zero).
  */
 export function expectClose(got: NDArray, want: unknown, rtol = 1e-5, atol?: number): void {
-  const w = np.array(want as number[], { dtype: "float64" });
+  // Compared on the host in float64, so that `got` may live on any device (WebGPU has no float64).
+  const w = np.array(want as number[], { dtype: "float64", device: "cpu" });
   expect(got.shape).toEqual(w.shape);
-  const a = got.astype("float64").dataSync(), b = w.dataSync();
+  const a = Float64Array.from(got.dataSync() as ArrayLike<number>), b = w.dataSync();
   let scale = 0;
   for (const v of b) scale = Math.max(scale, Math.abs(v));
   const tol = atol ?? rtol * Math.max(scale, 1e-30);
