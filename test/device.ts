@@ -4,7 +4,7 @@
 // same fixtures check both backends. WebGPU has no float64: tests of float64 behaviour run
 // on the CPU in both passes (`itF64`, `onCpu`).
 import { defaultDevice } from "graft";
-import { it } from "vitest";
+import { afterAll, beforeAll, it } from "vitest";
 
 export const TEST_DEVICE = (process.env.GRAFT_TEST_DEVICE ?? "cpu") as "cpu" | "webgpu";
 
@@ -23,3 +23,13 @@ export function onCpu<T>(fn: () => T): T {
 export const itF64 = (name: string, fn: () => unknown, timeout?: number): void => {
   it(name, () => onCpu(fn), timeout);
 };
+
+/** Called in a describe block whose tests need float64: they run on the CPU in every pass. */
+export function cpuBlock(): void {
+  let prev: ReturnType<typeof defaultDevice>;
+  beforeAll(() => { prev = defaultDevice(); defaultDevice("cpu"); });
+  afterAll(() => { defaultDevice(prev); });
+}
+
+/** `fn` on the CPU when `dtype` is float64, else on the pass's default device. */
+export const forDtype = <T>(dtype: string, fn: () => T): T => (dtype === "float64" ? onCpu(fn) : fn());

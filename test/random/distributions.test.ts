@@ -2,13 +2,15 @@
 // (discrete) at level 0.001, and the first two moments, in float32 and float64.
 // Keys are fixed, so the outcomes are deterministic.
 import { describe, expect, it } from "vitest";
-import { np, random, vmap, type NDArray } from "graft";
+import { defaultDevice, devicePut, np, random, vmap, type NDArray } from "graft";
 import { chiSquare, F, ksCritical, ksGrid, moments } from "./stats";
+import { cpuBlock, forDtype } from "../device";
 
 const N = 10_000;
 const root = random.key(20240607);
 let counter = 0;
-const nextKey = () => random.foldIn(root, counter++);
+// Keys follow the default device: float64 samplers run on the CPU in the WebGPU pass (test/device.ts).
+const nextKey = () => random.foldIn(devicePut(root, defaultDevice()), counter++);
 const values = (x: NDArray): number[] => Array.from(x.dataSync());
 
 /** KS on the quantile grid, plus mean and variance within 5 standard errors. */
@@ -25,6 +27,7 @@ function checkContinuous(xs: number[], table: string, loc = 0, scale = 1): void 
 const DTYPES = ["float32", "float64"] as const;
 
 describe.each(DTYPES)("continuous samplers (%s)", (dtype) => {
+  if (dtype === "float64") cpuBlock();
   const opts = { dtype };
   const cases: [string, () => NDArray, string, number?, number?][] = [
     ["uniform", () => random.uniform(nextKey(), [N], opts), "uniform"],
@@ -98,7 +101,7 @@ describe.each(DTYPES)("continuous samplers (%s)", (dtype) => {
 });
 
 describe("discrete samplers", () => {
-  it.each(DTYPES)("bernoulli (p in %s)", (dtype) => {
+  it.each(DTYPES)("bernoulli (p in %s)", (dtype) => forDtype(dtype, () => {
     const x = random.bernoulli(nextKey(), np.array(0.3, { dtype }), [N]);
     expect(x.dtype).toBe("bool");
     const v = values(x);
@@ -106,9 +109,9 @@ describe("discrete samplers", () => {
     expect(stat).toBeLessThan(critical);
     expect(random.bernoulli(nextKey(), np.array([0, 1])).js()).toEqual([false, true]);
     expect(random.bernoulli(nextKey()).shape).toEqual([]);
-  });
+  }));
 
-  it.each(DTYPES)("categorical (logits in %s)", (dtype) => {
+  it.each(DTYPES)("categorical (logits in %s)", (dtype) => forDtype(dtype, () => {
     const p = [0.2, 0.3, 0.5];
     const x = random.categorical(nextKey(), np.log(np.array(p, { dtype })), { shape: [N] });
     expect(x.dtype).toBe("int32");
@@ -123,7 +126,7 @@ describe("discrete samplers", () => {
     // without replacement: distinct categories
     const z = random.categorical(nextKey(), np.zeros([6], { dtype }), { shape: [6], replace: false });
     expect([...values(z)].sort()).toEqual([0, 1, 2, 3, 4, 5]);
-  });
+  }));
 
   it("randint: uniform on [minval, maxval), edge spans", () => {
     const x = values(random.randint(nextKey(), [N], -5, 5));
@@ -156,7 +159,7 @@ describe("discrete samplers", () => {
     ind.forEach((row, i) => expect([...row].sort((a, b) => a - b)).toEqual([0, 1, 2, 3].map((j) => 4 * i + j)));
   });
 
-  it.each(DTYPES)("choice (p in %s)", (dtype) => {
+  it.each(DTYPES)("choice (p in %s)", (dtype) => forDtype(dtype, () => {
     const p = [0.1, 0.2, 0.3, 0.4];
     const a = np.array([10, 20, 30, 40]);
     const x = random.choice(nextKey(), a, [N], { p: np.array(p, { dtype }) });
@@ -172,7 +175,7 @@ describe("discrete samplers", () => {
     const rows = random.choice(nextKey(), np.arange(12).reshape([4, 3]), [2, 5], { axis: 0 });
     expect(rows.shape).toEqual([2, 5, 3]);
     expect(() => random.choice(nextKey(), 3, [4], { replace: false })).toThrow(/without replacement/);
-  });
+  }));
 
   it.each([0.7, 3.5, 30])("poisson(%s)", (lam) => {
     const x = random.poisson(nextKey(), lam, [N]);

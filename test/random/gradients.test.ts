@@ -3,12 +3,14 @@
 import { describe, expect, it } from "vitest";
 import { grad, jacfwd, lax, np, random, vmap, type NDArray } from "graft";
 import { F, moments } from "./stats";
+import { cpuBlock, onCpu } from "../device";
 
 const f64 = (v: number | number[] | number[][]) => np.array(v, { dtype: "float64" });
 const relErr = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-300);
-const key = random.key(31415);
+const key = onCpu(() => random.key(31415)); // every test here runs on the CPU (float64)
 
 describe("erf_inv", () => {
+  cpuBlock();
   it("matches mpmath in float64 and rounds correctly to float32", () => {
     const ys = F.erfinv.map(([y]) => y), want = F.erfinv.map(([, v]) => v);
     const got = Array.from(lax.erfInv(f64(ys)).dataSync());
@@ -32,6 +34,7 @@ describe("erf_inv", () => {
 });
 
 describe("gamma: implicit reparameterisation gradient", () => {
+  cpuBlock();
   // d/da of the gamma quantile function at fixed q (mpmath, see gen_random.py).
   it("random_gamma_grad matches d/da gammaincinv(a, q) (float64 and float32)", () => {
     const rows = F.gamma_grad;
@@ -79,6 +82,7 @@ describe("gamma: implicit reparameterisation gradient", () => {
 });
 
 describe("reparameterised samplers", () => {
+  cpuBlock();
   const fd = (f: (x: number) => number, x: number, h = 1e-6) => (f(x + h) - f(x - h)) / (2 * h);
   it("uniform is differentiable in minval and maxval", () => {
     const u = random.uniform(key, [4], { dtype: "float64" });

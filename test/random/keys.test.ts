@@ -4,6 +4,7 @@
 // default"), JAX's tests/random_test.py, and a bitcast transcription of JAX's `_uniform`.
 import { afterEach, describe, expect, it } from "vitest";
 import { config, jit, np, random, vmap, type NDArray } from "graft";
+import { itF64 } from "../device";
 
 const u32 = (v: number | number[]) => np.array(v, { dtype: "uint32" });
 afterEach(() => config.update("enableX64", false));
@@ -128,7 +129,7 @@ describe("uniform", () => {
       got.flat().forEach((v, i) => expect(Math.abs(v - want.flat()[i])).toBeLessThanOrEqual(0.005 + 1e-6));
     }
   });
-  it("equals JAX's bitcast construction bit for bit in float32 and float64", () => {
+  itF64("equals JAX's bitcast construction bit for bit in float32 and float64", () => {
     for (const [seed, lo, hi] of [[0, 0, 1], [7, -3, 2.5], [123456, 1e-3, 1e3], [-5, -1 + 2 ** -24, 1]]) {
       const key = random.key(seed);
       for (const dtype of ["float32", "float64"] as const) {
@@ -138,7 +139,7 @@ describe("uniform", () => {
       }
     }
   });
-  it("uses the default float dtype, broadcasts bounds, and differentiates in them", () => {
+  itF64("uses the default float dtype, broadcasts bounds, and differentiates in them", () => {
     expect(random.uniform(random.key(0)).dtype).toBe("float32");
     config.update("enableX64", true);
     expect(random.uniform(random.key(0)).dtype).toBe("float64");

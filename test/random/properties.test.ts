@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { random } from "graft";
+import { itF64 } from "../device";
 
 const RUNS = process.env.GRAFT_DEEP ? 300 : 30;
 const seed = fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 });
@@ -28,7 +29,7 @@ describe("random keys (properties)", () => {
     }), { numRuns: RUNS });
   });
 
-  it("uniform lies in [minval, maxval) in float32 and float64", () => {
+  itF64("uniform lies in [minval, maxval) in float32 and float64", () => {
     fc.assert(fc.property(seed, fc.double({ min: -1e6, max: 1e6, noNaN: true }), fc.double({ min: 1e-3, max: 1e6, noNaN: true }),
       fc.constantFrom("float32" as const, "float64" as const), (s, lo, width, dtype) => {
         const l = dtype === "float32" ? Math.fround(lo) : lo;
