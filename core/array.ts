@@ -7,6 +7,7 @@ import { ShapedArray } from "./aval";
 import { type DType, isComplex, type TypedArray } from "./dtype";
 import { ConcretizationError, msg } from "./errors";
 import type { Backend, Buffer } from "../backends/backend";
+import { fromHalfBits } from "./float16";
 import { formatArray, reprArray } from "./format";
 
 let NP: typeof NumpyNS;
@@ -169,6 +170,9 @@ export class AtUpdater {
 }
 
 /** An array with data on a device. */
+/** float16 storage holds bit patterns: reads give their values (a Float32Array, exact). */
+const decode = (data: TypedArray, d: DType): TypedArray => (d === "float16" ? fromHalfBits(data) : data);
+
 export class ConcreteArray extends NDArray {
   #buffer: Buffer | null;
   readonly #aval: ShapedArray;
@@ -197,8 +201,8 @@ export class ConcreteArray extends NDArray {
     if (this.ndim !== 0 || isComplex(this.dtype) || this.#buffer === null) return undefined;
     return this.backend.name === "cpu" ? this.dataSync()[0] : this.backend.scalarValue?.(this.#buffer);
   }
-  override dataSync(): TypedArray { return this.backend.readSync(this.buffer, this.#aval); }
-  override data(): Promise<TypedArray> { return this.backend.read(this.buffer, this.#aval); }
+  override dataSync(): TypedArray { return decode(this.backend.readSync(this.buffer, this.#aval), this.#aval.dtype); }
+  override async data(): Promise<TypedArray> { return decode(await this.backend.read(this.buffer, this.#aval), this.#aval.dtype); }
   override dispose(): void {
     if (this.#buffer !== null) { this.backend.dispose(this.#buffer); this.#buffer = null; }
   }

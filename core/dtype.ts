@@ -2,6 +2,7 @@
 // Reference: JAX's `jax/_src/dtypes.py` (the lattice and weak-type rules) and
 // https://jax.readthedocs.io/en/latest/type_promotion.html.
 import { DTypeError } from "./errors";
+import { halfBits } from "./float16";
 
 export type DType =
   | "bool"
@@ -17,10 +18,10 @@ export const DTYPES: readonly DType[] = [
   "bool", "int32", "uint32", "float16", "float32", "float64", "complex64", "complex128",
 ];
 
-/** dtypes with array storage in this version; float16 has its own issue. */
-export const STORABLE: readonly DType[] = ["bool", "int32", "uint32", "float32", "float64", "complex64", "complex128"];
+/** dtypes with array storage (all of them). */
+export const STORABLE: readonly DType[] = DTYPES;
 
-export type TypedArray = Float32Array | Float64Array | Int32Array | Uint32Array | Uint8Array;
+export type TypedArray = Float32Array | Float64Array | Int32Array | Uint32Array | Uint16Array | Uint8Array;
 
 const SHORT: Record<DType, string> = {
   bool: "bool", int32: "i32", uint32: "u32", float16: "f16", float32: "f32", float64: "f64",
@@ -45,7 +46,8 @@ export function checkDType(op: string, d: unknown): DType {
 /**
  * The TypedArray class that stores a dtype on the CPU. Complex values are stored as
  * interleaved (re, im) pairs of their real dtype, so an array of n complex64 elements is a
- * Float32Array of length 2n (`allocate` accounts for this).
+ * Float32Array of length 2n (`allocate` accounts for this). float16 is stored as binary16 bit
+ * patterns in a Uint16Array (core/float16.ts); reading an array decodes them.
  */
 export function storageFor(op: string, d: DType): new (n: number) => TypedArray {
   switch (d) {
@@ -54,6 +56,7 @@ export function storageFor(op: string, d: DType): new (n: number) => TypedArray 
     case "int32": return Int32Array;
     case "uint32": return Uint32Array;
     case "bool": return Uint8Array;
+    case "float16": return Uint16Array;
     default:
       throw new DTypeError(
         `${op}: dtype ${d} has no array storage yet; use float32 or float64.`,
@@ -161,9 +164,13 @@ function promoteUncached(ts: readonly DTypeAndWeak[], defaultFloat: DType): DTyp
 export const resultType = (...ds: DType[]): DType =>
   promoteTypes(ds.map((dtype) => ({ dtype, weakType: false }))).dtype;
 
-/** Casts a JS number to what a dtype stores (wrapping ints like C, as NumPy's astype does). */
+/**
+ * Casts a JS number to what a dtype stores (wrapping ints like C, as NumPy's astype does);
+ * for float16 that is the bit pattern of the nearest binary16 value.
+ */
 export function castScalar(v: number, d: DType): number {
   switch (d) {
+    case "float16": return halfBits(v);
     case "float32": case "complex64": return Math.fround(v);
     case "int32": return Number.isFinite(v) ? Math.trunc(v) | 0 : 0;
     case "uint32": return Number.isFinite(v) ? Math.trunc(v) >>> 0 : 0;

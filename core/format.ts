@@ -5,6 +5,7 @@
 // edgeitems 3, linewidth 75, floatmode 'maxprec', suppress False, sign '-').
 // Reference: numpy/core/arrayprint.py and numpy/core/src/multiarray/dragon4.c (numpy 1.24).
 import type { DType } from "./dtype";
+import { f16round } from "./float16";
 
 const PRECISION = 8;
 const THRESHOLD = 1000;
@@ -28,16 +29,6 @@ function floorLog2(a: number): number {
   return e;
 }
 
-function f16round(x: number): number {
-  if (!Number.isFinite(x) || x === 0) return x;
-  const a = Math.abs(x);
-  const ulp = 2 ** (Math.max(floorLog2(a), -14) - 10);
-  const q = a / ulp;
-  const fl = Math.floor(q);
-  const r = q - fl;
-  const v = (r > 0.5 || (r === 0.5 && fl % 2 === 1) ? fl + 1 : fl) * ulp;
-  return Math.sign(x) * (v > 65504 ? Infinity : v);
-}
 
 const SPECS: Partial<Record<DType, FloatSpec>> = {
   float64: { mant: 52, minExp: -1022, round: (x) => x },

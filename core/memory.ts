@@ -24,5 +24,5 @@ export function devicePut(x: NDArray, device: string): NDArray {
   const b = getBackend(device);
   if (!(x instanceof ConcreteArray)) throw new TypeError(`devicePut: expects a concrete array, got a traced ${x.aval.str()}.`);
   if (x.backend === b) return x;
-  return new ConcreteArray(b, b.upload(x.dataSync(), x.aval), x.aval);
+  return new ConcreteArray(b, b.upload(x.backend.readSync(x.buffer, x.aval), x.aval), x.aval);   // storage form (float16 as bits)
 }

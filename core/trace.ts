@@ -56,7 +56,7 @@ export function executeOnBackend(prim: Primitive<any>, args: ConcreteArray[], pa
     if (a.backend.name !== "cpu") {
       throw new TypeError(`${prim.name}: inputs live on different devices (${backend.name} and ${a.backend.name}); move them with devicePut first.`);
     }
-    return { buffer: backend.upload(a.dataSync(), a.aval), aval: a.aval, temp: true };
+    return { buffer: backend.upload(a.backend.readSync(a.buffer, a.aval), a.aval), aval: a.aval, temp: true };
   });
   const bufs = backend.execute(prim.name, params, inputs, outAvals);
   for (const i of inputs) if ("temp" in i) backend.dispose(i.buffer);

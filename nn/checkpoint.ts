@@ -10,15 +10,16 @@
 // import of node:fs, so browser bundles never load it; `toSafetensors`/`fromSafetensors` work
 // on bytes everywhere.
 import { isArray, lax, np, tree, type DType, type NDArray } from "graft";
+import { fromHalfBits, toHalfBits } from "../core/float16";
 
 type TreeDef = ReturnType<typeof tree.structure>;
 
 /** Safetensors dtype names of the graft dtypes that have storage. complex128 has no
  * safetensors dtype: it is written as F64 with a trailing axis of 2 (re, im) and its name is
  * listed in the metadata under `graft.complex128`. */
-const TO_ST: Partial<Record<DType, string>> = { float32: "F32", float64: "F64", int32: "I32", uint32: "U32", bool: "BOOL", complex64: "C64", complex128: "F64" };
-const FROM_ST: Record<string, DType> = { F32: "float32", F64: "float64", I32: "int32", U32: "uint32", BOOL: "bool", C64: "complex64" };
-const ITEM_SIZE: Record<string, number> = { F32: 4, F64: 8, I32: 4, U32: 4, BOOL: 1, C64: 8 };
+const TO_ST: Partial<Record<DType, string>> = { float16: "F16", float32: "F32", float64: "F64", int32: "I32", uint32: "U32", bool: "BOOL", complex64: "C64", complex128: "F64" };
+const FROM_ST: Record<string, DType> = { F16: "float16", F32: "float32", F64: "float64", I32: "int32", U32: "uint32", BOOL: "bool", C64: "complex64" };
+const ITEM_SIZE: Record<string, number> = { F16: 2, F32: 4, F64: 8, I32: 4, U32: 4, BOOL: 1, C64: 8 };
 const COMPLEX128_KEY = "graft.complex128";
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -70,7 +71,7 @@ function entryOf(name: string, leaf: unknown): Entry {
   if (!isArray(leaf)) throw new TypeError(`safetensors: leaf "${name}" must be an array or a number, got ${leaf === null ? "null" : typeof leaf}.`);
   const st = TO_ST[leaf.dtype];
   if (st === undefined) throw new TypeError(`safetensors: leaf "${name}" has dtype ${leaf.dtype}, which cannot be saved; supported: ${Object.keys(TO_ST).join(", ")}.`);
-  const data = leaf.dataSync();
+  const data = leaf.dtype === "float16" ? toHalfBits(leaf.dataSync()) : leaf.dataSync();   // binary16 bits, as stored
   const shape = leaf.dtype === "complex128" ? [...leaf.shape, 2] : [...leaf.shape];
   // Byte order is per component: complex64 is two float32s.
   return { name, st, shape, bytes: littleEndian(data, data.BYTES_PER_ELEMENT) };
@@ -166,6 +167,7 @@ export function parseSafetensors(bytes: Uint8Array): { tensors: Record<string, S
       const dt = dtype === "complex64" ? "float32" : "float64";
       return lax.complex(np.array(re, { shape, dtype: dt }), np.array(im, { shape, dtype: dt }));
     }
+    if (dtype === "float16") return np.array(fromHalfBits(new Uint16Array(buf)), { shape: info.shape, dtype });
     const typed = dtype === "float32" ? new Float32Array(buf) : dtype === "float64" ? new Float64Array(buf)
       : dtype === "int32" ? new Int32Array(buf) : dtype === "uint32" ? new Uint32Array(buf) : new Uint8Array(buf);
     return np.array(typed, { shape: info.shape, dtype });

@@ -13,6 +13,7 @@ import { convKernels } from "./conv";
 import { elementwiseKernels } from "./elementwise";
 import { fftKernel } from "./fft";
 import { gatherKernels } from "./gather";
+import { executeHalf, involvesHalf } from "./half";
 import { linalgKernels } from "./linalg";
 import { randomKernels } from "./random";
 import { reduceKernels } from "./reduce";
@@ -49,6 +50,8 @@ export class CpuBackend implements Backend {
     const ins = inputs.map((i) => ({ data: i.buffer as TypedArray, aval: i.aval }));
     // Complex data is interleaved (re, im) pairs: see backends/cpu/complex.ts.
     if (!NATIVE_COMPLEX.has(prim) && involvesComplex(ins, outAvals)) return executeComplex(prim, params, ins, outAvals, kernels as Record<string, Kernel<any>>);
+    // float16 (bit patterns) through the float32 kernels: backends/cpu/half.ts.
+    if (involvesHalf(ins, outAvals)) return executeHalf(prim, params, ins, outAvals, kernels as Record<string, Kernel<any>>);
     return k(ins, params, outAvals);
   }
   dispose(): void {}

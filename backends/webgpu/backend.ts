@@ -17,6 +17,8 @@ import { FUSE_RULES, REDUCTIONS } from "./fuse-rules";
 import { KERNELS, treeReduceKernel } from "./kernels";
 import { type KernelPlan, PLANS, runPlan } from "./kernels/plan";
 import type { Transport } from "./transport";
+import { fromHalfBits, toHalfBits } from "../../core/float16";
+import { asF32, involvesHalf, MOVES_VALUES, paramsAsF32, roundKernel } from "./half";
 import { gpuItemSize, valueType } from "./wgsl";
 
 /** A GPU buffer as the frontend knows it: an id in the runtime and its size. */
@@ -83,6 +85,8 @@ export class WebGpuBackend implements Backend {
   }
 
   upload(data: TypedArray, aval: ShapedArray): Buffer {
+    // float16 arrives as binary16 bits and lives on the GPU as f32 values (half.ts).
+    if (aval.dtype === "float16") return this.upload(fromHalfBits(data), asF32(aval));
     valueType(aval.dtype);
     const b = this.alloc(aval.size * gpuItemSize(aval.dtype));
     if (aval.size === 1 && aval.dtype !== "complex64") b.known = data[0];
@@ -96,6 +100,7 @@ export class WebGpuBackend implements Backend {
   }
   private toHost(bytes: ArrayBuffer, aval: ShapedArray): TypedArray {
     switch (aval.dtype) {
+      case "float16": return toHalfBits(new Float32Array(bytes));   // binary16 bits, as the CPU stores them
       case "bool": return Uint8Array.from(new Uint32Array(bytes));
       case "int32": return new Int32Array(bytes);
       case "uint32": return new Uint32Array(bytes);
@@ -182,6 +187,14 @@ export class WebGpuBackend implements Backend {
   execute(prim: string, params: Params, inputs: readonly { buffer: Buffer; aval: ShapedArray }[],
           outAvals: readonly ShapedArray[]): Buffer[] {
     const ins = inputs.map((i) => i.aval);
+    if (involvesHalf(ins) || involvesHalf(outAvals)) {
+      // float16: the float32 computation, then each float16 result rounded to binary16 in place.
+      const outs = this.execute(prim, paramsAsF32(params), inputs.map((i) => ({ buffer: i.buffer, aval: asF32(i.aval) })), outAvals.map(asF32));
+      if (!MOVES_VALUES.has(prim)) {
+        outAvals.forEach((a, i) => { if (a.dtype === "float16" && a.size > 0) this.dispatch(roundKernel(a.size), [], [outs[i] as GpuBuffer]); });
+      }
+      return outs;
+    }
     for (const a of [...ins, ...outAvals]) valueType(a.dtype);
     const copied = this.byCopy(prim, params, inputs, outAvals);
     if (copied) return copied;

@@ -34,7 +34,7 @@ export class Executable {
     const owned: ConcreteArray[] = [];
     j.invars.forEach((v, i) => {
       let a = args[i];
-      if (a.backend !== b) { a = new ConcreteArray(b, b.upload(a.dataSync(), a.aval), a.aval); owned.push(a); }
+      if (a.backend !== b) { a = new ConcreteArray(b, b.upload(a.backend.readSync(a.buffer, a.aval), a.aval), a.aval); owned.push(a); }
       env.set(v, a);
     });
     const read = (x: Atom): ConcreteArray => (x instanceof Literal ? scalarArray(x.value, x.aval.dtype, x.aval.weakType) as ConcreteArray : env.get(x)!);
@@ -53,7 +53,7 @@ export class Executable {
     const results = j.outvars.map((x) => {
       const a = read(x);
       if (a.backend === b) return a;
-      const moved = new ConcreteArray(b, b.upload(a.dataSync(), a.aval), a.aval);
+      const moved = new ConcreteArray(b, b.upload(a.backend.readSync(a.buffer, a.aval), a.aval), a.aval);
       return moved;
     });
     // Intermediates this run made are freed now (their buffers go back to the pool).
@@ -63,7 +63,9 @@ export class Executable {
   }
 }
 
+// float16 equations run one by one through the backend (rounded per operation, as eagerly).
 const gpuOk = (a: ShapedArray): boolean => {
+  if (a.dtype === "float16") return false;
   try { valueType(a.dtype); return true; } catch (e) { if (e instanceof UnsupportedOnBackendError) return false; throw e; }
 };
 

@@ -23,7 +23,7 @@ export function valueType(d: DType): string {
 /** The WGSL element type of a storage array. */
 export const storageType = (d: DType): string => (d === "bool" ? "u32" : valueType(d));
 /** Bytes per element in a GPU buffer. */
-export const gpuItemSize = (d: DType): number => (d === "complex64" ? 8 : d === "float16" ? 2 : 4);
+export const gpuItemSize = (d: DType): number => (d === "complex64" ? 8 : 4);   // float16 is held as f32 (half.ts)
 export const load = (d: DType, e: string): string => (d === "bool" ? `(${e} != 0u)` : e);
 export const store = (d: DType, e: string): string => (d === "bool" ? `select(0u, 1u, ${e})` : e);
 

@@ -3,7 +3,7 @@ import { type ComplexScalar, ConcreteArray, isArray, type NDArray, type NestedAr
 import { ShapedArray } from "../aval";
 import { defaultFloat } from "../config";
 import { getBackend } from "../device";
-import { allocate, castScalar, checkDType, complexDType, type DType, isComplex, isFloat, realDType, type TypedArray } from "../dtype";
+import { allocate, castScalar, checkDType, complexDType, type DType, isComplex, realDType, type TypedArray } from "../dtype";
 import { msg, ShapeError } from "../errors";
 import { checkShape, prod } from "../shape";
 import { astype, broadcastTo, reshape, scalarArray } from "./util";
@@ -177,7 +177,7 @@ export function linspace(start: number, stop: number, num = 50, opts: { endpoint
   if (!Number.isInteger(num) || num < 0) throw new RangeError(msg("linspace", "num must be a non-negative integer", String(num)));
   const endpoint = opts.endpoint ?? true;
   const d = opts.dtype ? checkDType("linspace", opts.dtype) : defaultFloat();
-  return fromTyped(isFloat(d) ? linspaceValues(start, stop, num, endpoint) : castAll(linspaceValues(start, stop, num, endpoint), d), [num], d);
+  return fromTyped(d === "float32" || d === "float64" ? linspaceValues(start, stop, num, endpoint) : castAll(linspaceValues(start, stop, num, endpoint), d), [num], d);
 }
 
 /** linspace's points in float64 on the host (also the exponents of logspace). */
@@ -206,7 +206,7 @@ export function eye(n: number, m?: number | null, k = 0, opts: { dtype?: DType }
   const cols = m ?? n;
   const d = opts.dtype ? checkDType("eye", opts.dtype) : defaultFloat();
   const data = allocate("eye", d, n * cols);
-  for (let i = 0; i < n; i++) if (i + k >= 0 && i + k < cols) data[i * cols + i + k] = 1;
+  for (let i = 0; i < n; i++) if (i + k >= 0 && i + k < cols) data[i * cols + i + k] = castScalar(1, d);
   return fromTyped(data, checkShape("eye", [n, cols]), d);
 }
 /** @example np.identity(2) */
@@ -218,7 +218,7 @@ export function tri(n: number, m?: number | null, k = 0, opts: { dtype?: DType }
   const cols = m ?? n;
   const d = opts.dtype ? checkDType("tri", opts.dtype) : defaultFloat();
   const data = allocate("tri", d, n * cols);
-  for (let i = 0; i < n; i++) for (let j = 0; j < cols && j <= i + k; j++) data[i * cols + j] = 1;
+  for (let i = 0; i < n; i++) for (let j = 0; j < cols && j <= i + k; j++) data[i * cols + j] = castScalar(1, d);
   return fromTyped(data, checkShape("tri", [n, cols]), d);
 }
 
