@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { defaultDevice, devicePut, jit, makeJaxpr, np, random, vmap, type NDArray } from "graft";
 import { correlation } from "./stats";
-import { cpuBlock } from "../device";
+import { cpuBlock, TEST_DEVICE } from "../device";
 
 const bitsOf = (x: NDArray): number[] => Array.from(x.dataSync());
 const key = random.key(8);
@@ -57,7 +57,14 @@ describe.each(SAMPLERS)("%s", (name, f) => {
   });
   it("jit equals eager", () => {
     const k1 = keys.slice(1);
-    expect(bitsOf(jit(f)(k1))).toEqual(bitsOf(f(k1)));
+    const [j, e] = [jit(f)(k1), f(k1)];
+    if (TEST_DEVICE === "webgpu" && (j.dtype === "float32" || j.dtype === "float16")) {
+      // On an H100 jit and eager differed in the last bits for uniform and truncatedNormal (not on
+      // SwiftShader): a GPU shader compiler may contract x*a+b inside a fused kernel into one fma.
+      // As in JAX on GPUs, they agree to rounding there.
+      const [a, b] = [bitsOf(j), bitsOf(e)];
+      a.forEach((v, i) => expect(Math.abs(v - b[i])).toBeLessThanOrEqual(2 ** -22 * Math.max(1, Math.abs(b[i]))));
+    } else expect(bitsOf(j)).toEqual(bitsOf(e));
   });
 });
 
