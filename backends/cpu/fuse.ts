@@ -71,18 +71,36 @@ function simdFusible(e: JaxprEqn, producer: Map<Var, JaxprEqn>, users: Map<Var, 
 }
 
 type Step =
-  // `reduce`: the loop's output only feeds that reduction, which folds it chunk by chunk (fuse-reduce.ts)
-  | { kind: "loop"; fn: (ins: TypedArray[], out: TypedArray) => void; inputs: Var[]; output: Var; simd?: true; reduce?: FusedReduce; chunks?: Chunks }
+  // `reduce`: the loop's output only feeds that reduction, which folds it chunk by chunk (fuse-reduce.ts);
+  // `keep`: the output never leaves a call, so its buffer is the executable's, reused call after call
+  | { kind: "loop"; fn: (ins: TypedArray[], out: TypedArray) => void; inputs: Var[]; output: Var; simd?: true; reduce?: FusedReduce; chunks?: Chunks; keep?: true }
   | { kind: "eqn"; eqn: JaxprEqn };
 
 export class CpuExecutable {
   constructor(private readonly backend: Backend, private readonly jaxpr: Jaxpr, readonly steps: Step[]) {}
+  /** Buffers of `keep` loops, by output: a fresh array costs page faults on every call (~2.5 ms per 4 MB). */
+  private buffers = new Map<Var, TypedArray>();
+  /** Set during run: a call made while one runs (a callback re-entering it) uses fresh buffers. */
+  private running = false;
+  /** loops whose output buffer is reused across calls */
+  get keptBufferCount(): number { return this.steps.filter((s) => s.kind === "loop" && s.keep).length; }
   get loopCount(): number { return this.steps.filter((s) => s.kind === "loop").length; }
   /** loops that run as WebAssembly SIMD kernels */
   get simdLoopCount(): number { return this.steps.filter((s) => s.kind === "loop" && s.simd).length; }
   /** reductions computed in their operand's loop */
   get fusedReductionCount(): number { return this.steps.filter((s) => s.kind === "loop" && s.reduce).length; }
   run(args: readonly ConcreteArray[]): ConcreteArray[] {
+    if (this.running) return this.runWith(args, false);
+    this.running = true;
+    try { return this.runWith(args, true); } finally { this.running = false; }
+  }
+  private buffer(v: Var, reuse: boolean): TypedArray {
+    if (!reuse) return allocate("cpu", v.aval.dtype, v.aval.size);
+    let b = this.buffers.get(v);
+    if (!b) this.buffers.set(v, (b = allocate("cpu", v.aval.dtype, v.aval.size)));
+    return b;
+  }
+  private runWith(args: readonly ConcreteArray[], reuse: boolean): ConcreteArray[] {
     const env = new Map<Var, ConcreteArray>();
     this.jaxpr.invars.forEach((v, i) => env.set(v, args[i]));
     const read = (x: Atom): ConcreteArray => (x instanceof Literal ? scalarArray(x.value, x.aval.dtype, x.aval.weakType) as ConcreteArray : env.get(x)!);
@@ -93,7 +111,7 @@ export class CpuExecutable {
         runFused(s.chunks!, s.inputs.map((v) => env.get(v)!.buffer as TypedArray), s.output.aval.size, red, s.output.aval.dtype, out);
         env.set(red.output, new ConcreteArray(this.backend, out, red.output.aval));
       } else if (s.kind === "loop") {
-        const out = allocate("cpu", s.output.aval.dtype, s.output.aval.size);
+        const out = this.buffer(s.output, reuse && !!s.keep);
         s.fn(s.inputs.map((v) => env.get(v)!.buffer as TypedArray), out);
         env.set(s.output, new ConcreteArray(this.backend, out, s.output.aval));
       } else {
@@ -143,8 +161,13 @@ function simdLoop(v: Var, producer: Map<Var, JaxprEqn>, inlined: Set<Var>): { st
   return { step: { kind: "loop", fn, inputs, output: v, simd: true, chunks }, ops: chain.nodes.length };
 }
 
-/** Plans fused loops for a jaxpr whose arguments are all on the CPU; null if nothing fuses. */
-export function compileCpu(backend: Backend, j: Jaxpr): CpuExecutable | null {
+/**
+ * Plans fused loops for a jaxpr whose arguments are all on the CPU; null if nothing fuses.
+ * `pure(prim)`: the primitive is a CPU kernel that returns fresh arrays and keeps no operand
+ * (not reshape or stop_gradient, which return their operand's buffer; not control flow or
+ * callbacks) — a loop output read only by loops and such kernels can keep its buffer.
+ */
+export function compileCpu(backend: Backend, j: Jaxpr, pure: (prim: string) => boolean = () => false): CpuExecutable | null {
   if (j.constvars.length) return null;
   const simd = simdAvailable();
   const { producer, users, outputs } = defUse(j);
@@ -233,5 +256,14 @@ export function compileCpu(backend: Backend, j: Jaxpr): CpuExecutable | null {
     } catch { return null; }   // no Function (strict CSP): the interpreter runs the jaxpr
     steps.push(withReduction({ kind: "loop", fn, inputs, output: v }));
   }
-  return fusedAny ? new CpuExecutable(backend, j, steps) : null;
+  if (!fusedAny) return null;
+  // Which loop outputs stay inside a call: not a jaxpr output, read only by loops (inlined or
+  // folded equations included) and by pure kernels.
+  const inLoop = new Set<JaxprEqn>(j.eqns.filter((e) => kind.has(e) || folded.has(e)));
+  for (const s of steps) {
+    if (s.kind !== "loop" || s.reduce || outputs.has(s.output)) continue;
+    const us = users.get(s.output) ?? [];
+    if (us.every((u) => inLoop.has(u) || (pure(u.prim.name) && u.prim.name !== "reshape" && u.prim.name !== "stop_gradient"))) s.keep = true;
+  }
+  return new CpuExecutable(backend, j, steps);
 }

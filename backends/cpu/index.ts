@@ -59,7 +59,7 @@ export class CpuBackend implements Backend {
   /** jit: fused float elementwise loops (backends/cpu/fuse.ts), or null to interpret. */
   compile(jaxpr: Jaxpr): CpuExecutable | null {
     let exe = this.executables.get(jaxpr);
-    if (exe === undefined) { exe = compileCpu(this, jaxpr); this.executables.set(jaxpr, exe); }
+    if (exe === undefined) { exe = compileCpu(this, jaxpr, (p) => p in kernels); this.executables.set(jaxpr, exe); }
     return exe;
   }
 }
