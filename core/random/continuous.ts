@@ -17,9 +17,9 @@ import { checkKey, checkParamShapes, hashBits, type Shape, shapeArg, split, u32 
 type FloatOpts = { dtype?: DType };
 
 /** The float dtype a sampler returns: `dtype`, else the default float. */
-export function floatDType(op: string, dtype: DType | undefined): "float32" | "float64" {
+export function floatDType(op: string, dtype: DType | undefined): "float16" | "float32" | "float64" {
   const d = dtype ?? defaultFloat();
-  if (d !== "float32" && d !== "float64") throw new DTypeError(msg(op, "dtype must be float32 or float64", String(d)));
+  if (d !== "float16" && d !== "float32" && d !== "float64") throw new DTypeError(msg(op, "dtype must be float16, float32 or float64", String(d)));
   return d;
 }
 const c = (v: number, dtype: DType): NDArray => scalarArray(v, dtype, false);
@@ -27,6 +27,7 @@ const c = (v: number, dtype: DType): NDArray => scalarArray(v, dtype, false);
 export const param = (x: Operand, dtype: DType): NDArray => (isArray(x) ? astype(x, dtype) : c(Number(x), dtype));
 
 const FINFO = {
+  float16: { nmant: 10, tiny: 2 ** -14, eps: 2 ** -10, epsneg: 2 ** -11 },
   float32: { nmant: 23, tiny: 2 ** -126, eps: 2 ** -23, epsneg: 2 ** -24 },
   float64: { nmant: 52, tiny: 2 ** -1022, eps: 2 ** -52, epsneg: 2 ** -53 },
 };
@@ -35,10 +36,15 @@ const FINFO = {
  * Floats in [0, 1) from the random bits of `shape`: the top mantissa bits, as JAX's
  * `bitcast(bits >> (nbits - nmant) | bits(1.0)) - 1`, computed exactly without a bitcast.
  * float32: (b1 ^ b2) >> 9, times 2^-23. float64 uses 64 bits (b1 << 32 | b2): its top 52
- * bits times 2^-52 = b1 2^-32 + (b2 >> 12) 2^-52.
+ * bits times 2^-52 = b1 2^-32 + (b2 >> 12) 2^-52. float16 takes the top 10 bits of float32's word,
+ * (b1 ^ b2) >> 22, times 2^-10 (JAX draws 16-bit words instead: same law, other streams).
  */
-function unitFloats(key: NDArray, shape: readonly number[], dtype: "float32" | "float64"): NDArray {
+function unitFloats(key: NDArray, shape: readonly number[], dtype: "float16" | "float32" | "float64"): NDArray {
   const [b1, b2] = hashBits(key, shape);
+  if (dtype === "float16") {
+    const m = prims.div.bind1([prims.xor.bind1([b1, b2], {}), u32(2 ** 22)], {});
+    return prims.mul.bind1([astype(m, "float16"), c(2 ** -10, "float16")], {});
+  }
   if (dtype === "float32") {
     const m = prims.div.bind1([prims.xor.bind1([b1, b2], {}), u32(512)], {});
     return prims.mul.bind1([astype(m, "float32"), c(2 ** -23, "float32")], {});
@@ -74,7 +80,7 @@ export function uniform(key: NDArray, shape: Shape = [], opts: FloatOpts & { min
 export function normal(key: NDArray, shape: Shape = [], opts: FloatOpts = {}): NDArray {
   checkKey("random.normal", key);
   const dtype = floatDType("random.normal", opts.dtype);
-  const lo = dtype === "float32" ? -Math.fround(1 - 2 ** -24) : -(1 - 2 ** -53); // nextafter(-1, 0)
+  const lo = -(1 - FINFO[dtype].epsneg); // nextafter(-1, 0)
   const u = uniform(key, shape, { dtype, minval: lo, maxval: 1 });
   return prims.mul.bind1([c(Math.SQRT2, dtype), lax.erfInv(u)], {});
 }

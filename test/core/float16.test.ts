@@ -2,7 +2,7 @@
 // bit for bit (float64 in one rounding, never through float32), +, -, *, /, sqrt, max bit for
 // bit, exp/log/sin/tanh within one binary16 ulp, sums and products rounded once from exact
 // values within one ulp; every bit pattern survives storage; jit equals eager; grad and vmap.
-import { grad, jit, np, vmap, type NDArray } from "graft";
+import { grad, jit, np, random, vmap, type NDArray } from "graft";
 import * as nn from "graft/nn";
 import { describe, expect, it } from "vitest";
 import { f16round, fromHalfBits, halfBits, halfValue, toHalfBits } from "../../core/float16";
@@ -129,5 +129,36 @@ describe("float16 in safetensors checkpoints", () => {
     const back = nn.fromSafetensors(bytes, { w: np.zeros([3, 4], { dtype: "float16" }) }).w;
     expect(back.dtype).toBe("float16");
     sameBits(bitsOf(back), fx.operands.a.slice(0, 12), "loaded");
+  });
+});
+
+describe("float16 random samplers", () => {
+  const N = 20000, k = random.key(7), d = { dtype: "float16" as const };
+  const vals = (x: NDArray) => { expect(x.dtype).toBe("float16"); return Array.from(x.dataSync() as Float32Array); };
+  const moments = (v: number[]) => { const m = v.reduce((a, b) => a + b, 0) / v.length; return [m, v.reduce((a, b) => a + (b - m) ** 2, 0) / v.length]; };
+  it("uniform draws multiples of 2^-10 in [0, 1) (and [minval, maxval)); normal has mean 0, variance 1 and finite tails", () => {
+    const u = vals(random.uniform(k, [N], d));
+    expect(u.every((x) => x >= 0 && x < 1 && Number.isInteger(x * 1024))).toBe(true);
+    const [um, uv] = moments(u);
+    expect(Math.abs(um - (1 - 2 ** -10) / 2)).toBeLessThan(5 * Math.sqrt(1 / 12 / N));
+    expect(Math.abs(uv - 1 / 12)).toBeLessThan(0.004);
+    expect(vals(random.uniform(k, [N], { ...d, minval: -2, maxval: 3 })).every((x) => x >= -2 && x < 3)).toBe(true);
+    const z = vals(random.normal(k, [N], d));
+    expect(z.every(Number.isFinite)).toBe(true);
+    const [zm, zv] = moments(z);
+    expect(Math.abs(zm)).toBeLessThan(5 / Math.sqrt(N));
+    expect(Math.abs(zv - 1)).toBeLessThan(0.06);
+  });
+  it("the other samplers give finite float16 values with the right means", () => {
+    const cases: [NDArray, number][] = [
+      [random.exponential(k, [N], d), 1], [random.gamma(k, 2.5, [N], d), 2.5], [random.beta(k, 2, 5, [N], d), 2 / 7],
+      [random.laplace(k, [N], d), 0], [random.logistic(k, [N], d), 0], [random.gumbel(k, [N], d), 0.5772],
+    ];
+    for (const [x, mean] of cases) {
+      const v = vals(x);
+      expect(v.every(Number.isFinite)).toBe(true);
+      expect(Math.abs(moments(v)[0] - mean)).toBeLessThan(0.06);
+    }
+    expect(vals(random.truncatedNormal(k, -1, 2, [N], d)).every((x) => x >= -1 && x <= 2)).toBe(true);
   });
 });

@@ -149,7 +149,7 @@ describe("uniform", () => {
     for (const row of u) row.forEach((v, j) => { expect(v).toBeGreaterThanOrEqual([0, 10, 100][j]); expect(v).toBeLessThan([1, 11, 101][j]); });
     expect(() => random.uniform(random.key(0), [2], { minval: lo })).toThrow(/random.uniform: shapes must broadcast/);
     expect(() => random.uniform(random.key(0), [3], { minval: np.zeros([2, 3]) })).toThrow(/parameter shapes must broadcast to the requested shape \[3\]/);
-    expect(() => random.uniform(random.key(0), [2], { dtype: "int32" })).toThrow(/dtype must be float32 or float64/);
+    expect(() => random.uniform(random.key(0), [2], { dtype: "int32" })).toThrow(/dtype must be float16, float32 or float64/);
   });
 });
 
