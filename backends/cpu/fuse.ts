@@ -28,6 +28,8 @@ function expr(e: JaxprEqn, xs: string[]): string | null {
   }
   if (name === "select_n") return xs.length === 3 && e.inputs[0].aval.dtype === "bool" ? `(${xs[0]} ? ${xs[2]} : ${xs[1]})` : null;
   if (name === "convert_element_type") return isFloat(e.outvars[0].aval) ? xs[0] : null;
+  // A rank-0 operand broadcast to the loop's shape is that scalar, read once (never materialized).
+  if (name === "broadcast_in_dim") return e.inputs[0].aval.ndim === 0 ? xs[0] : null;
   const src = FLOAT_SRC[name];
   if (!src) return null;
   // Operands are names or number literals, so substituting them textually is safe (and
@@ -60,6 +62,7 @@ function simdFusible(e: JaxprEqn, producer: Map<Var, JaxprEqn>, users: Map<Var, 
   if (!e.inputs.every((x) => x.aval.size === out.size || x.aval.ndim === 0)) return false;
   if (COMPARE.has(name)) return out.dtype === "bool" && e.inputs.every(isF32);
   if (out.dtype !== "float32") return false;
+  if (name === "broadcast_in_dim") return e.inputs[0].aval.ndim === 0 && isF32(e.inputs[0]);
   if (name === "select_n") {
     const [p, ...cases] = e.inputs, pe = p instanceof Var ? producer.get(p) : undefined;
     return cases.length === 2 && cases.every(isF32) && !!pe && COMPARE.has(pe.prim.name) && !outputs.has(p as Var)
@@ -135,8 +138,8 @@ function simdLoop(v: Var, producer: Map<Var, JaxprEqn>, inlined: Set<Var>): { st
     let o: Operand;
     if (x === v || (p && inlined.has(x))) {
       const args = p!.inputs.map(operand), name = p!.prim.name;
-      // x^1 and float32 -> float32 conversions are the operand itself; x^2 is x * x
-      if (name === "convert_element_type" || name === "integer_pow" && (p!.params as { y: number }).y === 1) o = args[0];
+      // x^1, float32 -> float32 conversions and scalar broadcasts are the operand itself; x^2 is x * x
+      if (name === "convert_element_type" || name === "broadcast_in_dim" || name === "integer_pow" && (p!.params as { y: number }).y === 1) o = args[0];
       else {
         chain.nodes.push({ op: name === "integer_pow" ? "mul" : name, args: name === "integer_pow" ? [args[0], args[0]] : args });
         o = { node: chain.nodes.length - 1 };

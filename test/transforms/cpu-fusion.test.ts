@@ -2,21 +2,22 @@
 // for float32, JS for float64); results are bit-identical to eager evaluation (every
 // intermediate is rounded to its dtype, and eager float32 math runs the same SIMD kernels).
 // NaN payloads aside: all NaNs compare equal here.
-import { jit, nnFunctions, np, random, type NDArray } from "graft";
+import { grad, jit, nnFunctions, np, random, type NDArray } from "graft";
 import { describe, expect, it } from "vitest";
 import { cpuBackend } from "../../backends/cpu";
 import { simdAvailable } from "../../backends/cpu/elementwise-wasm";
 import type { CpuExecutable } from "../../backends/cpu/fuse";
 import { REFERENCE, ulpError } from "../cpu/simd-ulp";
 
-function loops(f: (...xs: NDArray[]) => NDArray, ...args: NDArray[]): { out: NDArray; count: number; simd: number; reductions: number } {
+function loops(f: (...xs: NDArray[]) => NDArray, ...args: NDArray[]): { out: NDArray; count: number; simd: number; reductions: number; broadcasts: number } {
   let last: CpuExecutable | null = null;
   const compile = cpuBackend.compile.bind(cpuBackend);
   cpuBackend.compile = (j) => (last = compile(j));
   try {
     const out = jit(f)(...args);
     const exe = last as CpuExecutable | null;
-    return { out, count: exe ? exe.loopCount : 0, simd: exe ? exe.simdLoopCount : 0, reductions: exe ? exe.fusedReductionCount : 0 };
+    const broadcasts = exe ? exe.steps.filter((st) => st.kind === "eqn" && st.eqn.prim.name === "broadcast_in_dim").length : 0;
+    return { out, count: exe ? exe.loopCount : 0, simd: exe ? exe.simdLoopCount : 0, reductions: exe ? exe.fusedReductionCount : 0, broadcasts };
   } finally { cpuBackend.compile = compile; }
 }
 /** The bytes of each element, every NaN written as the one canonical NaN. */
@@ -78,6 +79,23 @@ describe("CPU jit fusion", () => {
     expect(Number.isNaN(o[1])).toBe(true);
     expect(ulpError(o[0], Math.exp(0.25) - Math.log(0.25))).toBeLessThan(4);
     expect(Number.isNaN(f(xs, np.array(NaN, { dtype: "float32" })).dataSync()[0])).toBe(true);
+  });
+
+  it("scalars broadcast to full shape (literals and rank-0 arrays) are read inside the loop, not materialized", () => {
+    for (const dtype of ["float32", "float64"] as const) {
+      // max(x, broadcast(s)): a rank-0 argument broadcast in the jaxpr
+      const h = (x: NDArray, s: NDArray) => np.maximum(x, np.broadcastTo(s, x.shape)).mul(2);
+      // relu's gradient: select_n over broadcasts of the literals 0.5, 1.0 and 0.0 (jit's simplifier already
+      // turns literal broadcasts into scalar operands; checked here so that stays so)
+      const g = grad((x: NDArray) => np.sum(nnFunctions.relu(x).mul(x)));
+      const x = random.normal(random.key(1), [37, 5], { dtype }).at(0).set(0), s = np.array(0.25, { dtype });
+      const a = loops(h, x, s), b = loops(g, x);
+      expect([a.broadcasts, b.broadcasts]).toEqual([0, 0]);
+      expect(b.count).toBeGreaterThan(0);
+      expect(a.count).toBe(1);
+      expect(Array.from(a.out.dataSync())).toEqual(Array.from(h(x, s).dataSync()));
+      expect(Array.from(b.out.dataSync())).toEqual(Array.from(g(x).dataSync()));
+    }
   });
 
   // A reduction of a fused chain folds the chain's chunks as they are made (no full-size
