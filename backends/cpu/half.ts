@@ -4,22 +4,16 @@
 // (per operation in float32, rounded per result; reductions accumulate in float32 or wider
 // and round once). Conversions to float16 round straight from the source values (a float64
 // goes to binary16 in one rounding, not through float32).
-import { ShapedArray } from "../../core/aval";
+import type { ShapedArray } from "../../core/aval";
 import type { TypedArray } from "../../core/dtype";
 import { fromHalfBits, toHalfBits } from "../../core/float16";
 import type { Params } from "../../core/primitive";
+import { asF32, hasHalf, paramsAsF32 } from "../float16";
 import type { CpuIn, Kernel } from "./util";
 
 export const involvesHalf = (ins: readonly { aval: ShapedArray }[], outAvals: readonly ShapedArray[]): boolean =>
-  ins.some((x) => x.aval.dtype === "float16") || outAvals.some((a) => a.dtype === "float16");
+  hasHalf(outAvals) || ins.some((x) => x.aval.dtype === "float16");
 
-const asF32 = (a: ShapedArray): ShapedArray => (a.dtype === "float16" ? new ShapedArray(a.shape, "float32", a.weakType) : a);
-/** Parameters naming float16 (a conversion's or iota's dtype) name float32 instead. */
-function paramsAsF32(params: Params): Params {
-  let out: Record<string, unknown> | null = null;
-  for (const [k, v] of Object.entries(params)) if (v === "float16") (out ??= { ...params })[k] = "float32";
-  return (out ?? params) as Params;
-}
 /** Values of an operand: float16 bits decoded; other dtypes as stored. */
 const valuesOf = (x: CpuIn): TypedArray => (x.aval.dtype === "float16" ? fromHalfBits(x.data) : x.data);
 

@@ -18,7 +18,8 @@ import { KERNELS, treeReduceKernel } from "./kernels";
 import { type KernelPlan, PLANS, runPlan } from "./kernels/plan";
 import type { Transport } from "./transport";
 import { fromHalfBits, toHalfBits } from "../../core/float16";
-import { asF32, involvesHalf, MOVES_VALUES, paramsAsF32, roundKernel } from "./half";
+import { asF32, hasHalf, paramsAsF32 } from "../float16";
+import { MOVES_VALUES, roundKernel } from "./half";
 import { gpuItemSize, valueType } from "./wgsl";
 
 /** A GPU buffer as the frontend knows it: an id in the runtime and its size. */
@@ -187,7 +188,7 @@ export class WebGpuBackend implements Backend {
   execute(prim: string, params: Params, inputs: readonly { buffer: Buffer; aval: ShapedArray }[],
           outAvals: readonly ShapedArray[]): Buffer[] {
     const ins = inputs.map((i) => i.aval);
-    if (involvesHalf(ins) || involvesHalf(outAvals)) {
+    if (hasHalf(ins) || hasHalf(outAvals)) {
       // float16: the float32 computation, then each float16 result rounded to binary16 in place.
       const outs = this.execute(prim, paramsAsF32(params), inputs.map((i) => ({ buffer: i.buffer, aval: asF32(i.aval) })), outAvals.map(asF32));
       if (!MOVES_VALUES.has(prim)) {

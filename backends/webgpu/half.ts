@@ -5,18 +5,7 @@
 // float32, round the result), so results agree with it wherever the f32 operation does.
 // WGSL's own f16 (the `shader-f16` feature) is not used: SwiftShader lacks it and Dawn does
 // not expose it on NVIDIA's Vulkan driver (crbug.com/tint/2164), so no adapter we test on has it.
-import { ShapedArray } from "../../core/aval";
-import type { Params } from "../../core/primitive";
 import { grid, type KernelCode, WORKGROUP } from "./emit";
-
-/** float16 avals (and float16 dtype parameters) as float32: what the kernels compute in. */
-export const asF32 = (a: ShapedArray): ShapedArray => (a.dtype === "float16" ? new ShapedArray(a.shape, "float32", a.weakType) : a);
-export function paramsAsF32(params: Params): Params {
-  let out: Record<string, unknown> | null = null;
-  for (const [k, v] of Object.entries(params)) if (v === "float16") (out ??= { ...params })[k] = "float32";
-  return (out ?? params) as Params;
-}
-export const involvesHalf = (avals: readonly ShapedArray[]): boolean => avals.some((a) => a.dtype === "float16");
 
 /** Primitives that only move or select existing values: their float16 results need no rounding. */
 export const MOVES_VALUES = new Set([
