@@ -19,7 +19,7 @@ import { randomKernels } from "./random";
 import { reduceKernels } from "./reduce";
 import { specialKernels } from "./special";
 import { structuralKernels } from "./structural";
-import type { Kernel } from "./util";
+import type { CpuIn, Kernel } from "./util";
 
 const kernels: { [N in PrimName]: Kernel<ParamsOf<N>> } = {
   ...elementwiseKernels,
@@ -33,6 +33,11 @@ const kernels: { [N in PrimName]: Kernel<ParamsOf<N>> } = {
   ...complexPrimKernels,
   fft: fftKernel,
 };
+
+const run = (prim: string, params: Params, ins: CpuIn[], outAvals: readonly ShapedArray[]): TypedArray[] =>
+  !NATIVE_COMPLEX.has(prim) && involvesComplex(ins, outAvals)
+    ? executeComplex(prim, params, ins, outAvals, kernels as Record<string, Kernel<any>>)
+    : (kernels as Record<string, Kernel<any>>)[prim](ins, params, outAvals);
 
 export class CpuBackend implements Backend {
   readonly name = "cpu";
@@ -48,11 +53,10 @@ export class CpuBackend implements Backend {
     const k = (kernels as Record<string, Kernel<any>>)[prim];
     if (!k) throw new Error(`cpu: no kernel for primitive ${prim}`);
     const ins = inputs.map((i) => ({ data: i.buffer as TypedArray, aval: i.aval }));
-    // Complex data is interleaved (re, im) pairs: see backends/cpu/complex.ts.
-    if (!NATIVE_COMPLEX.has(prim) && involvesComplex(ins, outAvals)) return executeComplex(prim, params, ins, outAvals, kernels as Record<string, Kernel<any>>);
-    // float16 (bit patterns) through the float32 kernels: backends/cpu/half.ts.
-    if (involvesHalf(ins, outAvals)) return executeHalf(prim, params, ins, outAvals, kernels as Record<string, Kernel<any>>);
-    return k(ins, params, outAvals);
+    // float16 (bit patterns) decoded to float32 first (backends/cpu/half.ts), then complex data,
+    // interleaved (re, im) pairs (backends/cpu/complex.ts).
+    if (involvesHalf(ins, outAvals)) return executeHalf(prim, params, ins, outAvals, run);
+    return run(prim, params, ins, outAvals);
   }
   dispose(): void {}
   private executables = new WeakMap<Jaxpr, CpuExecutable | null>();

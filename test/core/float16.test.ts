@@ -2,7 +2,7 @@
 // bit for bit (float64 in one rounding, never through float32), +, -, *, /, sqrt, max bit for
 // bit, exp/log/sin/tanh within one binary16 ulp, sums and products rounded once from exact
 // values within one ulp; every bit pattern survives storage; jit equals eager; grad and vmap.
-import { grad, jit, np, random, vmap, type NDArray } from "graft";
+import { grad, jit, lax, np, random, vmap, type NDArray } from "graft";
 import * as nn from "graft/nn";
 import { describe, expect, it } from "vitest";
 import { f16round, fromHalfBits, halfBits, halfValue, toHalfBits } from "../../core/float16";
@@ -44,6 +44,21 @@ describe("float16 storage and conversions", () => {
     const v = Float32Array.from(fx.convert_f32.values.map(num));
     sameBits(Array.from(toHalfBits(v)), fx.convert_f32.bits, "toHalfBits");
     sameBits(bitsOf(np.array(v).astype("float16")), fx.convert_f32.bits, "astype from float32");
+  });
+
+  it("converts to and from complex like NumPy: the real part in one rounding, values (not bits) into complex", () => {
+    const v = fx.convert_f64.values.map(num);
+    const c128 = lax.complex(np.array(v, { dtype: "float64" }), np.full([v.length], 3, { dtype: "float64" }));
+    expect(c128.dtype).toBe("complex128");
+    sameBits(bitsOf(c128.astype("float16")), fx.convert_f64.bits, "complex128 -> float16");
+    const c64 = np.array(Float32Array.from(fx.convert_f32.values.map(num))).astype("complex64");
+    sameBits(bitsOf(c64.astype("float16")), fx.convert_f32.bits, "complex64 -> float16");
+    const h = fromBits(fx.operands.a);
+    const back = h.astype("complex64").js() as { re: number; im: number }[];
+    expect(back.map((z) => z.re)).toEqual(fx.operands.a.map(halfValue));
+    expect(back.every((z) => z.im === 0)).toBe(true);
+    // float16 input to an FFT is its values in complex64 (JAX's upcast), not its bit patterns.
+    expect(np.fft.fft(h.slice([0, 16])).js()).toEqual(np.fft.fft(h.slice([0, 16]).astype("float32")).js());
   });
 
   it("keeps every binary16 bit pattern through storage, reads and float32", () => {

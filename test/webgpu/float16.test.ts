@@ -2,7 +2,7 @@
 // result rounded to binary16) against the CPU backend's float16: bit for bit where the float32
 // operation is correctly rounded on both (moves, conversions, +, -, *, max, exact sums and
 // products), within one binary16 ulp where WGSL's f32 math is not (division, exp, tanh, sin).
-import { defaultDevice, devicePut, grad, jit, np, type NDArray } from "graft";
+import { defaultDevice, devicePut, grad, jit, lax, np, type NDArray } from "graft";
 import { afterAll, describe, expect, it } from "vitest";
 import { startWebgpu } from "./setup";
 
@@ -57,6 +57,12 @@ describe.skipIf(!hasGpu)("float16 on webgpu", () => {
     same(devicePut(x.astype("float16"), "webgpu").astype("float32").astype("float16"), x.astype("float16"));
     const n = np.array([0, 1, -7, 2049, 2051, 65504, 65519, 65520, 100000, -2147483647], { dtype: "int32", device: "cpu" });
     same(devicePut(n, "webgpu").astype("float16"), n.astype("float16"));
+    // complex64 to float16 keeps the real part in one rounding; float16 into complex64 keeps values
+    const c = lax.complex(x, x.mul(-2));
+    same(devicePut(c, "webgpu").astype("float16"), c.astype("float16"));
+    const h = x.astype("float16"), hc = devicePut(h, "webgpu").astype("complex64");
+    expect(hc.dtype).toBe("complex64");
+    expect(values(np.real(hc))).toEqual(values(h));
   });
 
   it("+, -, *, max, negation and comparisons match the CPU bit for bit; /, exp, tanh, sin within one ulp", () => {
