@@ -43,6 +43,13 @@ function clog(x: number, y: number): C {
 function csqrt(x: number, y: number): C {
   if (x === 0 && y === 0) return [0, y];
   if (!Number.isFinite(y) && !Number.isNaN(y)) return [Infinity, y];
+  // (|x| + |z|) / 2 underflows to 0 for subnormal z (then y / 2t is infinite) and overflows
+  // near the largest doubles: scale z by 4^k, exact, and the root back by 2^-k.
+  const m = Math.max(Math.abs(x), Math.abs(y));
+  if (m < 2 ** -1000 || (m > 2 ** 1000 && m !== Infinity)) {
+    const k = m < 1 ? 300 : -300, [a, b] = csqrt(x * 2 ** (2 * k), y * 2 ** (2 * k));
+    return [a * 2 ** -k, b * 2 ** -k];
+  }
   const t = Math.sqrt((Math.abs(x) + Math.hypot(x, y)) / 2);
   return x >= 0 ? [t, y / (2 * t)] : [Math.abs(y) / (2 * t), y < 0 || Object.is(y, -0) ? -t : t];
 }

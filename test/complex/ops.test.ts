@@ -41,6 +41,16 @@ describe("complex ops match numpy", () => {
   for (const c of fixtures.ops) it(`${c.name} (${c.dtype})`, () => check(c, "cpu"));
 });
 
+// Where (|x| + |z|) / 2 under- or overflows in float64: each part within 1e-14 of NumPy's,
+// relative to itself (the table's tolerance is relative to the largest element).
+it("sqrt of subnormal and huge complex128 values matches numpy element by element", () => {
+  const z = fixtures.sqrtExtremes.z, pairs = Array.from({ length: z.length / 2 }, (_, i) => ({ re: z[2 * i], im: z[2 * i + 1] }));
+  const got = Array.from(np.sqrt(np.array(pairs, { dtype: "complex128" })).dataSync());
+  fixtures.sqrtExtremes.out.forEach((w, i) => {
+    if (!(Math.abs(got[i] - w) <= 1e-14 * Math.abs(w))) expect.fail(`element ${i}: got ${got[i]}, numpy ${w}`);
+  });
+});
+
 // The complex64 cases with their operands on WebGPU (vec2<f32> kernels).
 const hasGpu = await startWebgpu();
 describe.skipIf(!hasGpu)("complex64 ops on webgpu match numpy", () => {
