@@ -7,7 +7,9 @@
 // else runs through the interpreter.
 import { ConcreteArray } from "../../core/array";
 import type { ShapedArray } from "../../core/aval";
-import { allocate, type TypedArray } from "../../core/dtype";
+import { allocate, isComplex, type TypedArray } from "../../core/dtype";
+import { config } from "../../core/config";
+import type { Params } from "../../core/primitive";
 import { type Atom, defUse, type Jaxpr, type JaxprEqn, Literal, Var } from "../../core/jaxpr";
 import { scalarArray } from "../../core/numpy/util";
 import { bindPrimitive } from "../../core/trace";
@@ -16,6 +18,8 @@ import { FLOAT_SRC } from "./elementwise";
 import { hasSimd, type Operand, simdAvailable, simdKernel, type SimdChain } from "./elementwise-wasm";
 import { SIMD_ONLY } from "./simd-math";
 import { canFold, type Chunks, type FusedReduce, jsChunks, reductionOf, runFused } from "./fuse-reduce";
+import { type BufferPlan, planBuffers, SlotBuffers, type StepUse } from "./buffers";
+import type { CpuIn } from "./util";
 
 const isFloat = (a: ShapedArray) => a.dtype === "float32" || a.dtype === "float64";
 
@@ -74,19 +78,28 @@ function simdFusible(e: JaxprEqn, producer: Map<Var, JaxprEqn>, users: Map<Var, 
 }
 
 type Step =
-  // `reduce`: the loop's output only feeds that reduction, which folds it chunk by chunk (fuse-reduce.ts);
-  // `keep`: the output never leaves a call, so its buffer is the executable's, reused call after call
-  | { kind: "loop"; fn: (ins: TypedArray[], out: TypedArray) => void; inputs: Var[]; output: Var; simd?: true; reduce?: FusedReduce; chunks?: Chunks; keep?: true }
+  // `reduce`: the loop's output only feeds that reduction, which folds it chunk by chunk (fuse-reduce.ts)
+  | { kind: "loop"; fn: (ins: TypedArray[], out: TypedArray) => void; inputs: Var[]; output: Var; simd?: true; reduce?: FusedReduce; chunks?: Chunks }
   | { kind: "eqn"; eqn: JaxprEqn };
 
+/** A CPU kernel that computes into the arrays it is given (`outs[i]`, where present), or null. */
+export type IntoKernel = (ins: CpuIn[], params: Params, outAvals: readonly ShapedArray[], outs: (TypedArray | undefined)[]) => TypedArray[];
+
 export class CpuExecutable {
-  constructor(private readonly backend: Backend, private readonly jaxpr: Jaxpr, readonly steps: Step[]) {}
-  /** Buffers of `keep` loops, by output: a fresh array costs page faults on every call (~2.5 ms per 4 MB). */
-  private buffers = new Map<Var, TypedArray>();
+  /** Buffers of values that never leave a call (buffers.ts): a fresh array costs page faults (~2.5 ms per 4 MB) and zeroing. */
+  private readonly buffers: SlotBuffers;
   /** Set during run: a call made while one runs (a callback re-entering it) uses fresh buffers. */
   private running = false;
-  /** loops whose output buffer is reused across calls */
-  get keptBufferCount(): number { return this.steps.filter((s) => s.kind === "loop" && s.keep).length; }
+  constructor(private readonly backend: Backend, private readonly jaxpr: Jaxpr, readonly steps: Step[],
+              private readonly plan: BufferPlan, private readonly kernelOf: (prim: string) => IntoKernel | null) {
+    this.buffers = new SlotBuffers(plan.bytes);
+    this.aliasing = steps.map((s) => s.kind === "eqn" && aliases(s.eqn));
+  }
+  private readonly aliasing: boolean[];
+  /** step outputs computed into the executable's own buffers */
+  get keptBufferCount(): number { return this.plan.slots.flat().filter((s) => s >= 0).length; }
+  /** distinct buffers those outputs share */
+  get bufferSlotCount(): number { return this.plan.bytes.length; }
   get loopCount(): number { return this.steps.filter((s) => s.kind === "loop").length; }
   /** loops that run as WebAssembly SIMD kernels */
   get simdLoopCount(): number { return this.steps.filter((s) => s.kind === "loop" && s.simd).length; }
@@ -97,31 +110,42 @@ export class CpuExecutable {
     this.running = true;
     try { return this.runWith(args, true); } finally { this.running = false; }
   }
-  private buffer(v: Var, reuse: boolean): TypedArray {
-    if (!reuse) return allocate("cpu", v.aval.dtype, v.aval.size);
-    let b = this.buffers.get(v);
-    if (!b) this.buffers.set(v, (b = allocate("cpu", v.aval.dtype, v.aval.size)));
-    return b;
-  }
   private runWith(args: readonly ConcreteArray[], reuse: boolean): ConcreteArray[] {
     const env = new Map<Var, ConcreteArray>();
     this.jaxpr.invars.forEach((v, i) => env.set(v, args[i]));
     const read = (x: Atom): ConcreteArray => (x instanceof Literal ? scalarArray(x.value, x.aval.dtype, x.aval.weakType) as ConcreteArray : env.get(x)!);
-    for (const s of this.steps) {
+    // debugNans checks every kernel's outputs in bindPrimitive: no direct kernel calls then
+    const direct = reuse && !config.get("debugNans");
+    const slots = this.plan.slots;
+    const buffer = (v: Var, slot: number): TypedArray => (reuse && slot >= 0 ? this.buffers.view(v, slot) : allocate("cpu", v.aval.dtype, v.aval.size));
+    this.steps.forEach((s, k) => {
       if (s.kind === "loop" && s.reduce) {
         const red = s.reduce;
-        const out = allocate("cpu", red.output.aval.dtype, red.output.aval.size);
+        const out = buffer(red.output, slots[k][0]);
         runFused(s.chunks!, s.inputs.map((v) => env.get(v)!.buffer as TypedArray), s.output.aval.size, red, s.output.aval.dtype, out);
         env.set(red.output, new ConcreteArray(this.backend, out, red.output.aval));
       } else if (s.kind === "loop") {
-        const out = this.buffer(s.output, reuse && !!s.keep);
+        const out = buffer(s.output, slots[k][0]);
         s.fn(s.inputs.map((v) => env.get(v)!.buffer as TypedArray), out);
         env.set(s.output, new ConcreteArray(this.backend, out, s.output.aval));
       } else {
-        const outs = bindPrimitive(s.eqn.prim, s.eqn.inputs.map(read), s.eqn.params) as ConcreteArray[];
-        s.eqn.outvars.forEach((v, i) => env.set(v, outs[i]));
+        const e = s.eqn;
+        let outs: ConcreteArray[], given: (TypedArray | undefined)[] = [];
+        if (direct && slots[k].some((x) => x >= 0)) {
+          // a kernel that computes into the executable's buffers (planned only where every input is a CPU array)
+          given = e.outvars.map((v, i) => (slots[k][i] >= 0 ? this.buffers.view(v, slots[k][i]) : undefined));
+          outs = this.kernelOf(e.prim.name)!(e.inputs.map((x) => ({ data: env.get(x as Var)!.buffer as TypedArray, aval: x.aval })), e.params, e.outvars.map((v) => v.aval), given)
+            .map((o, i) => new ConcreteArray(this.backend, o, e.outvars[i].aval));
+        } else outs = bindPrimitive(e.prim, e.inputs.map(read), e.params) as ConcreteArray[];
+        e.outvars.forEach((v, i) => {
+          // Only the aliasing steps the plan knows of may return an operand's storage: a kernel
+          // that hands back a reused buffer it was not given gets its result copied out of it.
+          const o = outs[i], b = o.buffer as TypedArray;
+          const stray = reuse && !this.aliasing[k] && b !== given[i] && this.buffers.owns(b);
+          env.set(v, stray ? new ConcreteArray(this.backend, b.slice(), o.aval) : o);
+        });
       }
-    }
+    });
     return this.jaxpr.outvars.map(read);
   }
 }
@@ -166,11 +190,12 @@ function simdLoop(v: Var, producer: Map<Var, JaxprEqn>, inlined: Set<Var>): { st
 
 /**
  * Plans fused loops for a jaxpr whose arguments are all on the CPU; null if nothing fuses.
- * `pure(prim)`: the primitive is a CPU kernel that returns fresh arrays and keeps no operand
- * (not reshape or stop_gradient, which return their operand's buffer; not control flow or
- * callbacks) — a loop output read only by loops and such kernels can keep its buffer.
+ * `pure(prim)`: the primitive is a CPU kernel, which keeps no operand (unlike control flow);
+ * values read only by loops and such kernels can live in the executable's buffers.
+ * `kernelOf(prim)`: its kernel if it can compute into a buffer it is given (buffers.ts).
  */
-export function compileCpu(backend: Backend, j: Jaxpr, pure: (prim: string) => boolean = () => false): CpuExecutable | null {
+export function compileCpu(backend: Backend, j: Jaxpr, pure: (prim: string) => boolean = () => false,
+                           kernelOf: (prim: string) => IntoKernel | null = () => null): CpuExecutable | null {
   if (j.constvars.length) return null;
   const simd = simdAvailable();
   const { producer, users, outputs } = defUse(j);
@@ -260,13 +285,26 @@ export function compileCpu(backend: Backend, j: Jaxpr, pure: (prim: string) => b
     steps.push(withReduction({ kind: "loop", fn, inputs, output: v }));
   }
   if (!fusedAny) return null;
-  // Which loop outputs stay inside a call: not a jaxpr output, read only by loops (inlined or
-  // folded equations included) and by pure kernels.
-  const inLoop = new Set<JaxprEqn>(j.eqns.filter((e) => kind.has(e) || folded.has(e)));
-  for (const s of steps) {
-    if (s.kind !== "loop" || s.reduce || outputs.has(s.output)) continue;
-    const us = users.get(s.output) ?? [];
-    if (us.every((u) => inLoop.has(u) || (pure(u.prim.name) && u.prim.name !== "reshape" && u.prim.name !== "stop_gradient"))) s.keep = true;
+  return new CpuExecutable(backend, j, steps, planBuffers(steps.map((s) => stepUse(s, pure, kernelOf)), outputs), kernelOf);
+}
+
+const ALIASING = new Set(["reshape", "stop_gradient"]);
+const isIdentity = (perm: readonly number[]) => perm.every((p, i) => p === i);
+
+/** The equation's CPU kernel returns its operand's storage. */
+const aliases = (e: JaxprEqn): boolean =>
+  ALIASING.has(e.prim.name) || (e.prim.name === "transpose" && isIdentity((e.params as { permutation: readonly number[] }).permutation));
+
+/** What the buffer planner needs of a step (see buffers.ts). */
+function stepUse(s: Step, pure: (prim: string) => boolean, kernelOf: (prim: string) => IntoKernel | null): StepUse {
+  if (s.kind === "loop") return { reads: s.inputs, outs: [s.reduce ? s.reduce.output : s.output], slottable: [true] };
+  const e = s.eqn, name = e.prim.name, reads = e.inputs.filter((x): x is Var => x instanceof Var);
+  if (aliases(e)) {
+    return { reads, outs: e.outvars, slottable: [false], alias: true };
   }
-  return new CpuExecutable(backend, j, steps);
+  // Complex and float16 operands go through conversions (complex.ts, half.ts), and literals
+  // are made on the default device: such equations take the interpreter's path.
+  const plain = (x: Atom) => !isComplex(x.aval.dtype) && x.aval.dtype !== "float16";
+  const into = kernelOf(name) !== null && e.inputs.every((x) => x instanceof Var && plain(x)) && e.outvars.every(plain);
+  return { reads, outs: e.outvars, slottable: e.outvars.map(() => into), opaque: !pure(name) };
 }

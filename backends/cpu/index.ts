@@ -7,7 +7,7 @@ import type { ParamsOf, PrimName } from "../../core/primitives";
 import type { Params } from "../../core/primitive";
 import type { Backend, Buffer } from "../backend";
 import type { Jaxpr } from "../../core/jaxpr";
-import { compileCpu, type CpuExecutable } from "./fuse";
+import { compileCpu, type CpuExecutable, type IntoKernel } from "./fuse";
 import { complexPrimKernels, executeComplex, involvesComplex, NATIVE_COMPLEX } from "./complex";
 import { convKernels } from "./conv";
 import { elementwiseKernels } from "./elementwise";
@@ -39,6 +39,10 @@ const run = (prim: string, params: Params, ins: CpuIn[], outAvals: readonly Shap
     ? executeComplex(prim, params, ins, outAvals, kernels as Record<string, Kernel<any>>)
     : (kernels as Record<string, Kernel<any>>)[prim](ins, params, outAvals);
 
+/** Kernels that compute into buffers they are given, for the big intermediates of jit programs. */
+const INTO = new Set<string>(["dot_general", "transpose", "broadcast_in_dim"]);
+const intoKernel = (prim: string): IntoKernel | null => (INTO.has(prim) ? (kernels as Record<string, Kernel<any>>)[prim] : null);
+
 export class CpuBackend implements Backend {
   readonly name = "cpu";
   upload(data: TypedArray, aval: ShapedArray): Buffer {
@@ -63,7 +67,7 @@ export class CpuBackend implements Backend {
   /** jit: fused float elementwise loops (backends/cpu/fuse.ts), or null to interpret. */
   compile(jaxpr: Jaxpr): CpuExecutable | null {
     let exe = this.executables.get(jaxpr);
-    if (exe === undefined) { exe = compileCpu(this, jaxpr, (p) => p in kernels); this.executables.set(jaxpr, exe); }
+    if (exe === undefined) { exe = compileCpu(this, jaxpr, (p) => p in kernels, intoKernel); this.executables.set(jaxpr, exe); }
     return exe;
   }
 }

@@ -285,7 +285,7 @@ export const FAST_MIN_MACS = 64;
  * @example const dotGeneral = fastDotGeneral(referenceDotGeneral)
  */
 export function fastDotGeneral(reference: Kernel<DotGeneralParams>, minMacs = FAST_MIN_MACS): Kernel<DotGeneralParams> {
-  return (ins, params, outAvals) => {
+  return (ins, params, outAvals, outs) => {
     const a = ins[0], b = ins[1], outAval = outAvals[0], dt = a.aval.dtype;
     const [[lc, rc], [lb, rb]] = params.dimensionNumbers;
     if ((dt !== "float32" && dt !== "float64") || outAval.dtype !== dt) return reference(ins, params, outAvals);
@@ -297,7 +297,8 @@ export function fastDotGeneral(reference: Kernel<DotGeneralParams>, minMacs = FA
     // B(b, k, j): rows are the contracting dims, columns the free dims.
     const Bt = operand(b, rb, rf, rc);
     const B: StridedMatrices = { data: Bt.data, offs: Bt.offs, s0: Bt.s1, s1: Bt.s0 };
-    const out = alloc(outAval);
+    // every element is written (copyOut), so a reused buffer needs no zeroing
+    const out = outs?.[0] ?? alloc(outAval);
     if (!matmulStrided(dt, nb, M, N, K, A, B, { data: out, offs: steps(nb, M * N), s0: N, s1: 1 })) return reference(ins, params, outAvals);
     return [out];
   };

@@ -5,15 +5,15 @@ import { prod, strides } from "../../core/shape";
 import { alloc, aroundAxis, type Kernel, permuted, stridedCopy } from "./util";
 
 export const structuralKernels = {
-  broadcast_in_dim: (([x], { broadcastDimensions: bd }, [outAval]) => {
+  broadcast_in_dim: (([x], { broadcastDimensions: bd }, [outAval], outs) => {
     const st = strides(x.aval.shape);
     const outStrides = outAval.shape.map(() => 0);
     bd.forEach((d, i) => { outStrides[d] = x.aval.shape[i] === 1 ? 0 : st[i]; });
-    return [stridedCopy(x.data, 0, outStrides, outAval.shape, alloc(outAval))];
+    return [stridedCopy(x.data, 0, outStrides, outAval.shape, outs?.[0] ?? alloc(outAval))];
   }) as Kernel<BroadcastInDimParams>,
   // CPU buffers are never written after creation, so a reshape shares its input's buffer.
   reshape: (([x]) => [x.data]) as Kernel<ReshapeParams>,
-  transpose: (([x], { permutation }) => [permuted(x, permutation)]) as Kernel<TransposeParams>,
+  transpose: (([x], { permutation }, _o, outs) => [permuted(x, permutation, outs?.[0])]) as Kernel<TransposeParams>,
   slice: (([x], { startIndices, strides: steps }, [outAval]) => {
     const st = strides(x.aval.shape);
     const offset = startIndices.reduce((a, s, i) => a + s * st[i], 0);

@@ -4,7 +4,12 @@ import { allocate, type TypedArray } from "../../core/dtype";
 import { prod, strides } from "../../core/shape";
 
 export interface CpuIn { data: TypedArray; aval: ShapedArray }
-export type Kernel<P> = (ins: CpuIn[], params: P, outAvals: readonly ShapedArray[]) => TypedArray[];
+/**
+ * A CPU kernel. `outs[i]`, where given (a jit executable's own buffers, backends/cpu/buffers.ts),
+ * is storage of outAvals[i]'s size that the kernel may compute output i into; kernels that
+ * take it return it, the others ignore it.
+ */
+export type Kernel<P> = (ins: CpuIn[], params: P, outAvals: readonly ShapedArray[], outs?: readonly (TypedArray | undefined)[]) => TypedArray[];
 
 export const alloc = (aval: ShapedArray): TypedArray => allocate("cpu", aval.dtype, aval.size);
 
@@ -70,12 +75,12 @@ export function stridedCopy(src: TypedArray, offset: number, srcStrides: readonl
   return out;
 }
 
-/** A contiguous copy of `x` with its axes permuted. */
-export function permuted(x: CpuIn, perm: readonly number[]): TypedArray {
+/** A contiguous copy of `x` with its axes permuted (into `out` where given); x itself for the identity. */
+export function permuted(x: CpuIn, perm: readonly number[], out?: TypedArray): TypedArray {
   const st = strides(x.aval.shape);
   const shape = perm.map((p) => x.aval.shape[p]);
   if (perm.every((p, i) => p === i)) return x.data;
-  return stridedCopy(x.data, 0, perm.map((p) => st[p]), shape, allocate("cpu", x.aval.dtype, x.data.length));
+  return stridedCopy(x.data, 0, perm.map((p) => st[p]), shape, out ?? allocate("cpu", x.aval.dtype, x.data.length));
 }
 
 /** Sizes of the dims before, at and after `axis`. */
