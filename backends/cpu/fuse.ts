@@ -94,8 +94,10 @@ export class CpuExecutable {
               private readonly plan: BufferPlan, private readonly kernelOf: (prim: string) => IntoKernel | null) {
     this.buffers = new SlotBuffers(plan.bytes);
     this.aliasing = steps.map((s) => s.kind === "eqn" && aliases(s.eqn));
+    this.reshapes = steps.map((s) => s.kind === "eqn" && reshapeLike(s.eqn));
   }
   private readonly aliasing: boolean[];
+  private readonly reshapes: boolean[];
   /** step outputs computed into the executable's own buffers */
   get keptBufferCount(): number { return this.plan.slots.flat().filter((s) => s >= 0).length; }
   /** distinct buffers those outputs share */
@@ -128,6 +130,8 @@ export class CpuExecutable {
         const out = buffer(s.output, slots[k][0]);
         s.fn(s.inputs.map((v) => env.get(v)!.buffer as TypedArray), out);
         env.set(s.output, new ConcreteArray(this.backend, out, s.output.aval));
+      } else if (this.reshapes[k] && read(s.eqn.inputs[0]).backend === this.backend) {
+        env.set(s.eqn.outvars[0], new ConcreteArray(this.backend, read(s.eqn.inputs[0]).buffer, s.eqn.outvars[0].aval));
       } else {
         const e = s.eqn;
         let outs: ConcreteArray[], given: (TypedArray | undefined)[] = [];
@@ -289,11 +293,21 @@ export function compileCpu(backend: Backend, j: Jaxpr, pure: (prim: string) => b
 }
 
 const ALIASING = new Set(["reshape", "stop_gradient"]);
-const isIdentity = (perm: readonly number[]) => perm.every((p, i) => p === i);
+/**
+ * A transpose that moves only size-1 axes (the identity, or [128,1,512] -> [128,512,1] as the
+ * MLP's backward pass makes) keeps the elements' row-major order: it is a reshape, and the
+ * executable runs it as one (sharing its operand's storage) rather than copying.
+ */
+const reshapeLike = (e: JaxprEqn): boolean => {
+  if (e.prim.name !== "transpose") return false;
+  const shape = e.inputs[0].aval.shape;
+  const moved = (e.params as { permutation: readonly number[] }).permutation.filter((p) => shape[p] !== 1);
+  return moved.every((p, i) => i === 0 || moved[i - 1] < p);
+};
 
 /** The equation's CPU kernel returns its operand's storage. */
 const aliases = (e: JaxprEqn): boolean =>
-  ALIASING.has(e.prim.name) || (e.prim.name === "transpose" && isIdentity((e.params as { permutation: readonly number[] }).permutation));
+  ALIASING.has(e.prim.name) || reshapeLike(e);
 
 /** What the buffer planner needs of a step (see buffers.ts). */
 function stepUse(s: Step, pure: (prim: string) => boolean, kernelOf: (prim: string) => IntoKernel | null): StepUse {

@@ -95,12 +95,13 @@ describe("CPU executable buffer reuse", () => {
     outs.forEach((o, i) => o.forEach((a, k) => expect(data(a)).toEqual(firsts[i][k])));
   });
 
-  it("an identity transpose shares its operand's storage: never kept when it is returned, kept alive while read", () => {
+  it("transposes that move only size-1 axes (the identity too) share their operand's storage: never kept when returned, kept alive while read", () => {
     const v = random.normal(random.key(3), [64, 64]);
     const f = (x: NDArray) => {
       const a = np.tanh(x.mul(2)).mul(3), t = lax.transpose(a, [0, 1]);
+      const u = lax.transpose(np.exp(x.mul(-0.5)).add(1).reshape([128, 1, 64]), [0, 2, 1]);
       const b = np.tanh(np.matmul(a, v)).mul(2);
-      return [t, np.matmul(b.add(1), v).add(t)];
+      return [t, u, np.matmul(b.add(1), v).add(t).add(u.reshape([128, 64]))];
     };
     expect(makeJaxpr(f)(xs[0]).toString()).toContain("transpose");
     const c = compiled(f);
