@@ -20,6 +20,7 @@ import { SIMD_ONLY } from "./simd-math";
 import { canFold, type Chunks, type FusedReduce, jsChunks, reductionOf, runFused } from "./fuse-reduce";
 import { type BufferPlan, planBuffers, SlotBuffers, type StepUse } from "./buffers";
 import type { CpuIn } from "./util";
+import { foldDotTransposes, movesUnitAxesOnly } from "./fold-transpose";
 
 const isFloat = (a: ShapedArray) => a.dtype === "float32" || a.dtype === "float64";
 
@@ -201,6 +202,7 @@ function simdLoop(v: Var, producer: Map<Var, JaxprEqn>, inlined: Set<Var>): { st
 export function compileCpu(backend: Backend, j: Jaxpr, pure: (prim: string) => boolean = () => false,
                            kernelOf: (prim: string) => IntoKernel | null = () => null): CpuExecutable | null {
   if (j.constvars.length) return null;
+  j = foldDotTransposes(j);
   const simd = simdAvailable();
   const { producer, users, outputs } = defUse(j);
   // A value inlines into its users when they all fuse, have its size and end up in the same
@@ -298,12 +300,8 @@ const ALIASING = new Set(["reshape", "stop_gradient"]);
  * MLP's backward pass makes) keeps the elements' row-major order: it is a reshape, and the
  * executable runs it as one (sharing its operand's storage) rather than copying.
  */
-const reshapeLike = (e: JaxprEqn): boolean => {
-  if (e.prim.name !== "transpose") return false;
-  const shape = e.inputs[0].aval.shape;
-  const moved = (e.params as { permutation: readonly number[] }).permutation.filter((p) => shape[p] !== 1);
-  return moved.every((p, i) => i === 0 || moved[i - 1] < p);
-};
+const reshapeLike = (e: JaxprEqn): boolean =>
+  e.prim.name === "transpose" && movesUnitAxesOnly(e.inputs[0].aval.shape, (e.params as { permutation: readonly number[] }).permutation);
 
 /** The equation's CPU kernel returns its operand's storage. */
 const aliases = (e: JaxprEqn): boolean =>
