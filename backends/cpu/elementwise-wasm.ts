@@ -6,10 +6,13 @@
 // 2-core machine: a kernel that only copies 1M floats in and out takes ~0.4 ms, the tanh
 // chain ~3 ms, and allocating the fresh 4 MB output array ~2.5 ms of page faults).
 // Scalars (rank 0) are kernel parameters.
-// Kernels take (n, pointers..., scalars...) and never touch anything else, so worker
-// threads could later run ranges of one call over a shared memory.
+// Kernels take (n, pointers..., scalars...) and never touch anything else, so big calls run
+// ranges of elements on worker threads (parallel.ts), each instantiating the same code over
+// a shared memory: bit-identical to one thread.
 import { I32, name as str, section, u32, vec } from "./wasm-encode";
 import { type Code, Fn, i32, IMPORTED, local, SIMD_OPS, v } from "./simd-math";
+import { MAX_PAGES } from "./matmul-wasm";
+import { costOf, parallelElementwise, threadCode, type ThreadCode, threadsForWork } from "./parallel";
 
 /** An operand: input k (an array, or a scalar when rank 0), an earlier node, or a float32 literal. */
 export type Operand = { input: number } | { node: number } | { literal: number };
@@ -26,8 +29,13 @@ export type ChunkSink = (heap: Float32Array, at: number, m: number) => void;
  * arrays. `chunks` runs it over n elements and hands each chunk of results to `sink` straight
  * from the scratch area (a reduction folds them there, fuse-reduce.ts), in order.
  */
-export type SimdKernel = ((ins: (Float32Array | number)[], out: Float32Array) => void)
-  & { chunks: (ins: (Float32Array | number)[], n: number, sink: ChunkSink) => void };
+export type SimdKernel = ((ins: (Float32Array | number)[], out: Float32Array) => void) & {
+  chunks: (ins: (Float32Array | number)[], n: number, sink: ChunkSink) => void;
+  /** the kernel on this thread only */
+  serial: (ins: (Float32Array | number)[], out: Float32Array) => void;
+  /** work per element (parallel.ts COST) and the code worker threads run */
+  cost: number; threadCode: () => ThreadCode;
+};
 
 const F32 = 0x7d;
 /** Elements per chunk: 16 KiB per operand, so a chunk of every operand stays in L2. */
@@ -53,8 +61,12 @@ function constAt(bytes: number[]): number | null {
   return at;
 }
 
-/** The module for a chain: one function `run(n, ptr per array input, out ptr, scalar...)`. */
-function assemble(chain: SimdChain): Uint8Array {
+/**
+ * The module for a chain: one function `run(n, ptr per array input, out ptr, scalar...)`,
+ * importing this file's memory, or (`shared`) the worker threads' shared memory, which holds
+ * the same constants at the same addresses (parallel.ts).
+ */
+function assemble(chain: SimdChain, shared = false): Uint8Array {
   const nArr = chain.scalars.filter((s) => !s).length, nSc = chain.scalars.length - nArr;
   const params = [I32, ...Array(nArr + 1).fill(I32), ...Array(nSc).fill(F32)];
   const f = new Fn(params, constAt);
@@ -88,7 +100,7 @@ function assemble(chain: SimdChain): Uint8Array {
   const f64fn = [0x60, 1, 0x7c, 1, 0x7c];
   return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
     ...section(1, vec([[0x60, ...vec(params.map((p) => [p])), 0], f64fn])),
-    ...section(2, vec([[...str("env"), ...str("mem"), 0x02, 0x00, ...u32(PAGES)],
+    ...section(2, vec([[...str("env"), ...str("mem"), 0x02, ...(shared ? [0x03, ...u32(PAGES), ...u32(MAX_PAGES)] : [0x00, ...u32(PAGES)])],
       ...IMPORTED.map((nm) => [...str("env"), ...str(nm), 0x00, 1])])),
     ...section(3, vec([[0]])),
     ...section(7, vec([[...str("run"), 0x00, ...u32(IMPORTED.length)]])),
@@ -140,13 +152,26 @@ function build(chain: SimdChain): SimdKernel | null {
   const setScalars = (ins: (Float32Array | number)[]) => {
     for (let j = 0; j < scal.length; j++) args[2 + arr.length + j] = ins[scal[j]] as number;
   };
-  const kernel = (ins: (Float32Array | number)[], out: Float32Array) => {
+  const serial = (ins: (Float32Array | number)[], out: Float32Array) => {
     setScalars(ins);
     for (let off = 0, n = out.length; off < n; off += CHUNK) {
       const m = Math.min(CHUNK, n - off);
       step(ins, off, m);
       out.set(heap.subarray(outBase, outBase + m), off);
     }
+  };
+  const cost = costOf(chain.nodes.map((nd) => nd.op));
+  let code: ThreadCode | undefined;
+  const kernel = (ins: (Float32Array | number)[], out: Float32Array) => {
+    const n = out.length, T = n > CHUNK ? threadsForWork(n * cost) : 1;
+    if (T > 1) {
+      code ??= threadCode(true, assemble(chain, true));
+      const arrays = ins.map((x) => (typeof x === "number" ? Float32Array.of(x) : x));
+      const sub = (lo: number, hi: number) => ins.map((x) => (typeof x === "number" ? x : x.subarray(lo, hi)));
+      if (parallelElementwise(T, code, arrays, ins.map((x) => typeof x === "number"), out, 0, constBytes(),
+        (lo, hi) => serial(sub(lo, hi), out.subarray(lo, hi)))) return;
+    }
+    serial(ins, out);
   };
   const chunks = (ins: (Float32Array | number)[], n: number, sink: ChunkSink) => {
     setScalars(ins);
@@ -156,8 +181,12 @@ function build(chain: SimdChain): SimdKernel | null {
       sink(heap, outBase, m);
     }
   };
-  return Object.assign(kernel, { chunks });
+  return Object.assign(kernel, { chunks, serial, cost, threadCode: () => (code ??= threadCode(true, assemble(chain, true))) });
 }
+
+/** The kernels' constants as they sit in the memory (the shared memory gets a copy). */
+const constBytes = (): Uint8Array => new Uint8Array(state!.mem.buffer, POOL_AT, 16 * pool.size);
+export { constBytes };
 
 /** True where WebAssembly SIMD kernels can be compiled here (else the JS loops run). */
 export const simdAvailable = (): boolean => runtime() !== null;

@@ -3,12 +3,13 @@
 // float32 arrays run through WebAssembly SIMD kernels (elementwise-wasm.ts) instead where
 // present: always for the math of simd-math.ts SIMD_ONLY (whose results differ from Math.*,
 // so fused jit loops use the same kernels), and above SIMD_MIN elements for the exact ops.
-import type { DType } from "../../core/dtype";
+import type { DType, TypedArray } from "../../core/dtype";
 import type { ConvertParams, IntegerPowParams } from "../../core/primitives";
 import { cPow, erf, intPow, roundHalfEven } from "./math";
 import { alloc, type CpuIn, type Kernel } from "./util";
 import { simdOp } from "./elementwise-wasm";
 import { SIMD_ONLY } from "./simd-math";
+import { COST, parallelElementwise, threadCode, type ThreadCode, threadsForWork } from "./parallel";
 
 type F1 = (x: number) => number;
 type F2 = (a: number, b: number) => number;
@@ -28,22 +29,40 @@ function pick<F extends Function>(f0: ByDType<F>, d: DType): F {
  * is megamorphic across ops and ~6x slower than a loop V8 inlines. Where `Function` is
  * unavailable (strict CSP pages) the closure loop runs instead.
  */
-type Loop = (xs: ArrayLike<number>, ys: ArrayLike<number> | null, out: { [i: number]: number; length: number }, mode: number) => void;
+type Loop = ((xs: TypedArray, ys: TypedArray | null, out: TypedArray, mode: number) => void) & { code?: ThreadCode };
 const loops = new Map<string, Loop | null>();
 function compiled(body: string): Loop | null {
   let f = loops.get(body);
   if (f === undefined) {
-    try {
-      // mode 0: both full; 1: a is a scalar; 2: b is a scalar.
-      f = new Function("xs", "ys", "out", "mode", `"use strict"; const n = out.length;
+    // mode 0: both full; 1: a is a scalar; 2: b is a scalar.
+    const params = ["xs", "ys", "out", "mode"], text = `"use strict"; const n = out.length;
         if (mode === 1) { const a = xs[0]; for (let i = 0; i < n; i++) { const b = ys[i]; out[i] = ${body}; } }
         else if (mode === 2) { const b = ys[0]; for (let i = 0; i < n; i++) { const a = xs[i]; out[i] = ${body}; } }
         else if (ys) { for (let i = 0; i < n; i++) { const a = xs[i], b = ys[i]; out[i] = ${body}; } }
-        else { for (let i = 0; i < n; i++) { const x = xs[i]; out[i] = ${body}; } }`) as Loop;
+        else { for (let i = 0; i < n; i++) { const x = xs[i]; out[i] = ${body}; } }`;
+    try {
+      f = new Function(...params, text) as Loop;
+      // worker threads compile the same text (parallel.ts)
+      f.code = threadCode(false, { params, body: text });
     } catch { f = null; }
     loops.set(body, f);
   }
   return f;
+}
+
+/**
+ * Runs a compiled loop, split across threads when n × cost is large (parallel.ts): each
+ * element is computed by the same code on every thread.
+ */
+function runLoop(loop: Loop, xs: TypedArray, ys: TypedArray | null, out: TypedArray, mode: number, cost: number): void {
+  const n = out.length, T = threadsForWork(n * cost);
+  if (T > 1) {
+    const ins = ys ? [xs, ys] : [xs], scalar = [mode === 1, mode === 2].slice(0, ins.length);
+    const sub = (x: TypedArray, sc: boolean, lo: number, hi: number) => (sc ? x : x.subarray(lo, hi));
+    if (parallelElementwise(T, loop.code!, ins, scalar, out, mode, undefined,
+      (lo, hi) => loop(sub(xs, mode === 1, lo, hi), ys && sub(ys, mode === 2, lo, hi), out.subarray(lo, hi), mode))) return;
+  }
+  loop(xs, ys, out, mode);
 }
 const isFloat = (d: DType) => d === "float32" || d === "float64";
 
@@ -65,7 +84,7 @@ export function unary(f: ByDType<F1>, src?: string, op?: string): Kernel<{}> {
     const k = outAval.dtype === "float32" ? simdFor(op, [x], out.length) : null;
     if (k) { k([xs as Float32Array], out as Float32Array); return [out]; }
     const loop = src && isFloat(x.aval.dtype) ? compiled(src) : null;
-    if (loop) { loop(xs, null, out, 0); return [out]; }
+    if (loop) { runLoop(loop, xs, null, out, 0, COST[op!] ?? 1); return [out]; }
     const g = pick(f, x.aval.dtype);
     for (let i = 0; i < out.length; i++) out[i] = g(xs[i]);
     return [out];
@@ -84,7 +103,7 @@ export function binary(f: ByDType<F2>, src?: string, op?: string): Kernel<{}> {
       return [out];
     }
     const loop = src && isFloat(a.aval.dtype) ? compiled(src) : null;
-    if (loop) { loop(as, bs, out, a.aval.ndim === 0 && n !== 1 ? 1 : b.aval.ndim === 0 && n !== 1 ? 2 : 0); return [out]; }
+    if (loop) { runLoop(loop, as, bs, out, a.aval.ndim === 0 && n !== 1 ? 1 : b.aval.ndim === 0 && n !== 1 ? 2 : 0, COST[op!] ?? 1); return [out]; }
     const g = pick(f, a.aval.dtype);
     if (a.aval.ndim === 0 && n !== 1) { const av = as[0]; for (let i = 0; i < n; i++) out[i] = g(av, bs[i]); }
     else if (b.aval.ndim === 0 && n !== 1) { const bv = bs[0]; for (let i = 0; i < n; i++) out[i] = g(as[i], bv); }

@@ -7,9 +7,9 @@
 // reduce.ts does: fused results are bit-identical to eager ones.
 import type { JaxprEqn, Var } from "../../core/jaxpr";
 import { allocate, type DType, type TypedArray } from "../../core/dtype";
-import { CHUNK, type ChunkSink } from "./elementwise-wasm";
-import { monoid, stepSource } from "./reduce";
-import { generated } from "./util";
+import { CHUNK, type ChunkSink, constBytes } from "./elementwise-wasm";
+import { foldOf, monoid } from "./reduce";
+import { type LoopCode, PARALLEL, parallelReduce, threadsForWork } from "./parallel";
 
 const NAMES: Record<string, string> = { reduce_sum: "sum", reduce_prod: "prod", reduce_max: "max", reduce_min: "min" };
 
@@ -42,28 +42,26 @@ export function jsChunks(loop: (ins: TypedArray[], out: TypedArray) => void, sca
   };
 }
 
-type Fold = (c: ArrayLike<number>, lo: number, hi: number, st: Float64Array, out: { [i: number]: number }, r: number, init: number) => void;
-// One generated fold per (reduction, dtype), for the reason reduce.ts gives. st holds the
-// running accumulator, the elements left for the current output, and the output index. The
-// inner loop runs to the end of the chunk or of the output, whichever is first, so it has
-// no branch per element (a per-element "output done?" test made a 4M-float fold ~2x slower).
-const folds = new Map<string, Fold | null>();
-const fold = (name: string, d: DType): Fold | null => generated<Fold>(folds, `${name}|${d}`, ["c", "lo", "hi", "st", "out", "r", "init"], `
-  let a = st[0], left = st[1], o = st[2], i = lo;
-  while (i < hi) {
-    const end = Math.min(hi, i + left);
-    left -= end - i;
-    for (; i < end; i++) { const v = c[i]; a = ${stepSource(name, d)}; }
-    if (left === 0) { out[o++] = a; a = init; left = r; }
-  }
-  st[0] = a; st[1] = left; st[2] = o;`);
-
 /** Whether the fold for this reduction can be generated here (else the reduction stays unfused). */
-export const canFold = (red: FusedReduce, d: DType): boolean => fold(red.name, d) !== null;
+export const canFold = (red: FusedReduce, d: DType): boolean => foldOf(red.name, d) !== null;
 
-/** Runs a fused loop's chunks over n elements of dtype d and folds them into `out`, in order. */
-export function runFused(chunks: Chunks, ins: TypedArray[], n: number, red: FusedReduce, d: DType, out: TypedArray): void {
-  const f = fold(red.name, d)!, init = monoid(red.name, d).init, r = red.r;
-  const st = Float64Array.of(init, r, 0);
-  chunks(ins, n, (c, at, m) => f(c, at, at + m, st, out, r, init));
+/**
+ * Runs a fused loop's chunks over n elements of dtype d and folds them into `out`, in order:
+ * the order of reduce.ts, blocked as parallel.ts defines for rows of PARALLEL.minSplit
+ * elements or more, and on several threads where the work is large and the loop has code
+ * the workers can run (`code`: a SIMD kernel, or a JS loop over (ins, out)).
+ */
+export function runFused(chunks: Chunks, ins: TypedArray[], n: number, red: FusedReduce, d: DType, out: TypedArray, code?: LoopCode): void {
+  const f = foldOf(red.name, d)!, { init, step } = monoid(red.name, d), r = red.r;
+  const T = code ? threadsForWork(n * (code.cost + 1)) : 1;
+  if (T === 1 && r < PARALLEL.minSplit) {
+    const st = Float64Array.of(init, r, 0);
+    chunks(ins, n, (c, at, m) => f.fn(c, at, at + m, st, out, r, init));
+    return;
+  }
+  // a block [lo, hi) is the loop run over slices of the operands
+  const sub = (lo: number, hi: number) => ins.map((x, k) => (code?.scalar[k] ?? x.length !== n ? x : x.subarray(lo, hi)));
+  parallelReduce(T, n, r, f.fn, f.code, init, step, out, (lo, hi, sink) => chunks(sub(lo, hi), hi - lo, sink),
+    { kind: code?.wasm ? 3 : 4, code: T > 1 ? code!.code() : undefined, ins, scalar: code?.scalar ?? [],
+      consts: T > 1 && code!.wasm ? constBytes() : undefined, out: allocate("cpu", d, 1) });
 }

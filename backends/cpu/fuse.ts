@@ -21,6 +21,7 @@ import { canFold, type Chunks, type FusedReduce, jsChunks, reductionOf, runFused
 import { type BufferPlan, planBuffers, SlotBuffers, type StepUse } from "./buffers";
 import type { CpuIn } from "./util";
 import { foldDotTransposes, movesUnitAxesOnly } from "./fold-transpose";
+import { costOf, jsLoop, type LoopCode } from "./parallel";
 
 const isFloat = (a: ShapedArray) => a.dtype === "float32" || a.dtype === "float64";
 
@@ -80,7 +81,7 @@ function simdFusible(e: JaxprEqn, producer: Map<Var, JaxprEqn>, users: Map<Var, 
 
 type Step =
   // `reduce`: the loop's output only feeds that reduction, which folds it chunk by chunk (fuse-reduce.ts)
-  | { kind: "loop"; fn: (ins: TypedArray[], out: TypedArray) => void; inputs: Var[]; output: Var; simd?: true; reduce?: FusedReduce; chunks?: Chunks }
+  | { kind: "loop"; fn: (ins: TypedArray[], out: TypedArray) => void; inputs: Var[]; output: Var; simd?: true; reduce?: FusedReduce; chunks?: Chunks; thread?: LoopCode }
   | { kind: "eqn"; eqn: JaxprEqn };
 
 /** A CPU kernel that computes into the arrays it is given (`outs[i]`, where present), or null. */
@@ -125,7 +126,7 @@ export class CpuExecutable {
       if (s.kind === "loop" && s.reduce) {
         const red = s.reduce;
         const out = buffer(red.output, slots[k][0]);
-        runFused(s.chunks!, s.inputs.map((v) => env.get(v)!.buffer as TypedArray), s.output.aval.size, red, s.output.aval.dtype, out);
+        runFused(s.chunks!, s.inputs.map((v) => env.get(v)!.buffer as TypedArray), s.output.aval.size, red, s.output.aval.dtype, out, s.thread);
         env.set(red.output, new ConcreteArray(this.backend, out, red.output.aval));
       } else if (s.kind === "loop") {
         const out = buffer(s.output, slots[k][0]);
@@ -190,7 +191,8 @@ function simdLoop(v: Var, producer: Map<Var, JaxprEqn>, inlined: Set<Var>): { st
   const args = (ins: TypedArray[]) => ins.map((a, k) => (sc[k] ? a[0] : a as Float32Array));
   const fn = (ins: TypedArray[], out: TypedArray) => kernel(args(ins), out as Float32Array);
   const chunks: Chunks = (ins, n, sink) => kernel.chunks(args(ins), n, sink);
-  return { step: { kind: "loop", fn, inputs, output: v, simd: true, chunks }, ops: chain.nodes.length };
+  const thread: LoopCode = { wasm: true, scalar: sc, cost: kernel.cost, code: kernel.threadCode };
+  return { step: { kind: "loop", fn, inputs, output: v, simd: true, chunks, thread }, ops: chain.nodes.length };
 }
 
 /**
@@ -253,6 +255,7 @@ export function compileCpu(backend: Backend, j: Jaxpr, pure: (prim: string) => b
     const lines: string[] = [];
     const pre: string[] = [];
     let t = 0, ops = 0;
+    const prims: string[] = [];
     const names = new Map<Var, string>();
     const emit = (x: Atom): string => {
       if (x instanceof Literal) {
@@ -271,6 +274,7 @@ export function compileCpu(backend: Backend, j: Jaxpr, pure: (prim: string) => b
         name = `t${t++}`;
         lines.push(`const ${name} = ${ex};`);
         ops++;
+        prims.push(p!.prim.name);
       } else {
         const k = inputs.length;
         inputs.push(x);
@@ -284,11 +288,12 @@ export function compileCpu(backend: Backend, j: Jaxpr, pure: (prim: string) => b
     const r = emit(v);
     lines.push(`out[i] = ${r};`);
     if (ops > 1) fusedAny = true;
-    let fn: (ins: TypedArray[], out: TypedArray) => void;
+    let fn: ReturnType<typeof jsLoop>;
     try {
-      fn = new Function("ins", "out", `"use strict"; ${pre.join(" ")} for (let i = 0; i < out.length; i++) { ${lines.join(" ")} }`) as typeof fn;
+      fn = jsLoop(`"use strict"; ${pre.join(" ")} for (let i = 0; i < out.length; i++) { ${lines.join(" ")} }`,
+        inputs.map((x) => x.aval.ndim === 0 && v.aval.size !== 1), costOf(prims));
     } catch { return null; }   // no Function (strict CSP): the interpreter runs the jaxpr
-    steps.push(withReduction({ kind: "loop", fn, inputs, output: v }));
+    steps.push(withReduction({ kind: "loop", fn, inputs, output: v, thread: fn.thread }));
   }
   if (!fusedAny) return null;
   return new CpuExecutable(backend, j, steps, planBuffers(steps.map((s) => stepUse(s, pure, kernelOf)), outputs), kernelOf);

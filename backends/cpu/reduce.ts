@@ -1,9 +1,12 @@
-// CPU kernels for reductions, arg-reductions, cumulative scans and dot_general.
-import type { DType } from "../../core/dtype";
+// CPU kernels for reductions, arg-reductions, cumulative scans and dot_general. Big
+// reductions run on several threads, and rows of PARALLEL.minSplit elements or more are
+// summed in blocks (parallel.ts says in which order; fuse-reduce.ts follows it under jit).
+import type { DType, TypedArray } from "../../core/dtype";
 import type { ArgReduceParams, CumulativeParams, DotGeneralParams, ReduceParams } from "../../core/primitives";
 import { prod } from "../../core/shape";
 import { fastDotGeneral } from "./matmul";
 import { alloc, aroundAxis, generated, type Kernel, permuted } from "./util";
+import { type Fold, PARALLEL, parallelReduce, threadCode, type ThreadCode, threadsForWork } from "./parallel";
 
 type Combine = (acc: number, v: number) => number;
 interface Monoid { init: number; step: Combine }
@@ -54,6 +57,57 @@ function reduceLoop(name: string, d: DType): ReduceLoop | null {
     }`);
 }
 
+/**
+ * A reduction's fold, for chunks of an operand (fuse-reduce.ts) and for blocks of one
+ * (parallel.ts): folds c[lo, hi) into st = [accumulator, elements left in the current
+ * output, output index], writing out[o] as each output completes, then starting the next
+ * from init. The inner loop runs to the end of the chunk or of the output, whichever is
+ * first, so it has no branch per element (a per-element "output done?" test made a 4M-float
+ * fold ~2x slower). Generated per (reduction, dtype), for the reason given above.
+ */
+export interface FoldCode { fn: Fold; code: ThreadCode }
+const folds = new Map<string, FoldCode | null>();
+export function foldOf(name: string, d: DType): FoldCode | null {
+  const key = `${name}|${d}`;
+  let f = folds.get(key);
+  if (f === undefined) {
+    const step = stepSource(name, d), params = ["c", "lo", "hi", "st", "out", "r", "init"];
+    const body = `"use strict";
+      let a = st[0], left = st[1], o = st[2], i = lo;
+      while (i < hi) {
+        const end = Math.min(hi, i + left);
+        left -= end - i;
+        for (; i < end; i++) { const v = c[i]; a = ${step}; }
+        if (left === 0) { out[o++] = a; a = init; left = r; }
+      }
+      st[0] = a; st[1] = left; st[2] = o;`;
+    try { f = step === null ? null : { fn: new Function(...params, body) as Fold, code: threadCode(false, { params, body }) }; } catch { f = null; }
+    folds.set(key, f);
+  }
+  return f;
+}
+/** Typed arrays the worker threads can view (parallel-task.ts). */
+const THREADABLE = new Set(["float32", "float64", "int32", "uint32", "bool"]);
+/** Work per element of a fold (parallel.ts COST units): max and min test for NaN. */
+const FOLD_COST: Record<string, number> = { max: 2, min: 2 };
+
+/**
+ * Folds rows of r elements (n in all) of `t` into `out` on several threads, or in the
+ * blocked order of parallel.ts for rows of PARALLEL.minSplit elements or more. Returns false
+ * where neither applies (the caller's single loop runs), as for every small reduction.
+ */
+function bigReduction(name: string, d: DType, t: TypedArray, n: number, r: number, out: TypedArray): boolean {
+  if (r === 0 || n === 0 || !THREADABLE.has(d)) return false;
+  const T = threadsForWork(n * (FOLD_COST[name] ?? 1));
+  if (T === 1 && r < PARALLEL.minSplit) return false;
+  const f = foldOf(name, d);
+  if (!f) return false;
+  const { init, step } = monoid(name, d);
+  parallelReduce(T, n, r, f.fn, f.code, init, step, out, (lo, hi, sink) => sink(t, lo, hi - lo),
+    { kind: 2, ins: [t], scalar: [false] });
+  return true;
+}
+
 function reduction(name: string): Kernel<ReduceParams> {
   return ([x], { axes }, [outAval]) => {
     const shape = x.aval.shape;
@@ -61,6 +115,7 @@ function reduction(name: string): Kernel<ReduceParams> {
     const t = permuted(x, [...kept, ...axes]);
     const r = prod(axes.map((a) => shape[a]));
     const out = alloc(outAval);
+    if (bigReduction(name, x.aval.dtype, t, out.length * r, r, out)) return [out];
     const { init, step } = monoid(name, x.aval.dtype);
     const loop = reduceLoop(name, x.aval.dtype);
     if (loop) { loop(t, out, r, init); return [out]; }

@@ -1,8 +1,10 @@
-// A pool of worker threads that run the WebAssembly kernels of matmul-wasm.ts over one
-// shared WebAssembly.Memory, for products large enough to pay for the hand-off (matmul.ts
-// decides). Each worker instantiates the same compiled module over the same memory and runs
+// Pools of worker threads that run WebAssembly kernels over one shared WebAssembly.Memory
+// each: the GEMM of matmul-wasm.ts (matmul.ts decides when), and big elementwise kernels and
+// reductions (parallel.ts). Each pool has a name; its workers instantiate the same compiled
+// module over the pool's memory and run
 // self-contained "tasks" (plain functions shipped as source, as backends/webgpu/transport.ts
-// ships its runtime). The first CTRL_BYTES of the memory are the control area: a generation
+// ships its runtime). Only one pool runs at a time (the calling thread waits for its tasks),
+// so the idle one's workers sit in Atomics.wait and take no CPU. The first CTRL_BYTES of the memory are the control area: a generation
 // word the workers wait on (Atomics.wait), a pending count the main thread waits on, the job
 // description and one record per thread. The main thread takes part as thread 0.
 // Node: worker_threads (eval'd code, unref'd, so an idle pool never keeps the process alive).
@@ -24,7 +26,11 @@ export const W = {
   READY: 64,
   /** THREAD + id·THREAD_WORDS: thread id's share of the job */
   THREAD: 128, THREAD_WORDS: 16,
+  /** the first failing thread's error message: its length, then UTF-16 code units from byte ERRTEXT·4 */
+  ERRLEN: 1279, ERRTEXT: 1280,
 } as const;
+/** UTF-16 code units of a worker's error message that the control area keeps. */
+const ERR_CHARS = (CTRL_BYTES / 4 - W.ERRTEXT) * 2;
 /** Threads (the caller included) the control area has records for. */
 export const MAX_THREADS = 64;
 
@@ -49,7 +55,14 @@ const start = ({ module, mem, id, epoch }) => {
     seen = Atomics.load(ctl, ${W.GEN});
     if (gone()) return;
     if (id >= Atomics.load(ctl, ${W.NTHREADS})) continue;
-    try { TASKS[Atomics.load(ctl, ${W.TASK})](ex, mem, id); } catch (e) { Atomics.store(ctl, ${W.ERROR}, 1); }
+    try { TASKS[Atomics.load(ctl, ${W.TASK})](ex, mem, id); } catch (e) {
+      // the first failure leaves its message for the caller
+      if (Atomics.compareExchange(ctl, ${W.ERROR}, 0, 2) === 0) {
+        const msg = String(e && e.message || e).slice(0, ${ERR_CHARS}), text = new Uint16Array(mem.buffer, ${W.ERRTEXT * 4}, msg.length);
+        for (let i = 0; i < msg.length; i++) text[i] = msg.charCodeAt(i);
+        Atomics.store(ctl, ${W.ERRLEN}, msg.length);
+      } else Atomics.store(ctl, ${W.ERROR}, 2);
+    }
     if (Atomics.sub(ctl, ${W.PENDING}, 1) === 1) Atomics.notify(ctl, ${W.PENDING});
   }
 };
@@ -63,11 +76,14 @@ interface WorkerLike { terminate(): unknown; unref?(): void; postMessage?(m: unk
 type WorkerCtor = new (code: string, opts?: object) => WorkerLike;
 
 interface Pool {
-  mem: WasmMemory; module: object; code: string; workers: WorkerLike[]; epoch: number; ctl: Int32Array; canWait: boolean;
+  name: string; mem: WasmMemory; module: object; code: string; workers: WorkerLike[]; epoch: number; ctl: Int32Array; canWait: boolean;
   /** the workers' Blob URL (browsers); set when starting a worker failed, so it is not retried per call */
   url?: string; broken?: boolean;
+  /** tasks run on more than one thread */
+  runs: number;
 }
-let pool: Pool | null = null;
+/** The pools by name; a pool's memory and module are fixed (a new memory replaces the pool). */
+const pools = new Map<string, Pool>();
 
 const isNode = typeof process !== "undefined" && !!(process as { versions?: { node?: string } }).versions?.node;
 let nodeWorker: WorkerCtor | null | undefined;
@@ -124,21 +140,23 @@ function stop(p: Pool): void {
 /**
  * The number of threads, the caller included, that can run a task over `mem` now: at most
  * `want` and `config.get("cpuThreads")`, and 1 where `mem` is not shared or no worker is
- * ready yet. Starts workers up to `cpuThreads` - 1 (none while it is 1); new ones are ready a
- * few milliseconds later, until then work runs on fewer threads.
+ * ready yet. Starts workers of pool `name` up to `cpuThreads` - 1 (none while it is 1); new
+ * ones are ready a few milliseconds later, until then work runs on fewer threads.
  * @example const n = threadsFor(mem, module, [gemmTask], 4)
  */
-export function threadsFor(mem: WasmMemory, module: object, tasks: readonly Task[], want: number): number {
+export function threadsFor(mem: WasmMemory, module: object, tasks: readonly Task[], want: number, name = "gemm"): number {
   const cap = Math.min(config.get("cpuThreads"), MAX_THREADS);
   if (cap <= 1) return 1;
   if (typeof SharedArrayBuffer !== "function" || !(mem.buffer instanceof SharedArrayBuffer)) return 1;
-  if (pool && (pool.mem !== mem || pool.module !== module)) { stop(pool); pool = null; }
+  let pool = pools.get(name);
+  if (pool && (pool.mem !== mem || pool.module !== module)) { stop(pool); pools.delete(name); pool = undefined; }
   if (!pool) {
     const ctl = new Int32Array(mem.buffer, 0, CTRL_BYTES / 4);
     let canWait = true;   // a page's main thread may not block in Atomics.wait
     try { Atomics.wait(ctl, W.SCRATCH, 1, 0); } catch { canWait = false; }
     const code = BOOT.replace("/*TASKS*/", tasks.map((t) => `(${t.toString()})`).join(",\n"));
-    pool = { mem, module, code, workers: [], epoch: Atomics.add(ctl, W.EPOCH, 1) + 1, ctl, canWait };
+    pool = { name, mem, module, code, workers: [], epoch: Atomics.add(ctl, W.EPOCH, 1) + 1, ctl, canWait, runs: 0 };
+    pools.set(name, pool);
   }
   const p = pool;
   // Workers past a lowered cap stay idle (blocked in Atomics.wait: no CPU) until it rises again.
@@ -159,10 +177,13 @@ export function threadsFor(mem: WasmMemory, module: object, tasks: readonly Task
  * @example runThreads(mem, 2, 0, () => gemmTask(ex, mem, 0))
  */
 export function runThreads(mem: WasmMemory, n: number, task: number, main: () => void): void {
-  if (n <= 1 || !pool || pool.mem !== mem) { main(); return; }
+  let pool: Pool | undefined;
+  for (const p of pools.values()) if (p.mem === mem) pool = p;
+  if (n <= 1 || !pool) { main(); return; }
   const ctl = pool.ctl;
-  parallelRuns++;
+  pool.runs++;
   Atomics.store(ctl, W.ERROR, 0);
+  Atomics.store(ctl, W.ERRLEN, 0);
   Atomics.store(ctl, W.TASK, task);
   Atomics.store(ctl, W.NTHREADS, n);
   Atomics.store(ctl, W.PENDING, n - 1);
@@ -178,21 +199,24 @@ export function runThreads(mem: WasmMemory, n: number, task: number, main: () =>
   // Wait even when `main` threw: the workers write into the memory until they are done.
   for (let p; (p = Atomics.load(ctl, W.PENDING)) !== 0;) if (pool.canWait) Atomics.wait(ctl, W.PENDING, p, 1000);
   if (failed) throw failed;
-  if (Atomics.load(ctl, W.ERROR)) throw new Error("cpu threads: a worker thread failed while running a kernel.");
+  if (Atomics.load(ctl, W.ERROR) === 2) {
+    const len = Atomics.load(ctl, W.ERRLEN), text = new Uint16Array(mem.buffer, W.ERRTEXT * 4, len);
+    let msg = "";
+    for (let i = 0; i < len; i++) msg += String.fromCharCode(text[i]);
+    throw new Error(`cpu threads: a worker thread failed while running a kernel: ${msg || "(no message)"}`);
+  }
 }
 
-let parallelRuns = 0;
-
 /** Whether this thread may block in Atomics.wait (not a page's main thread); known once a pool exists. */
-export const mainCanWait = (): boolean => pool?.canWait ?? true;
+export const mainCanWait = (): boolean => { for (const p of pools.values()) return p.canWait; return true; };
 /**
- * The pool's state, for tests and benchmarks: workers started, workers ready for work, and
+ * Pool `name`'s state, for tests and benchmarks: workers started, workers ready for work, and
  * how many tasks have run on more than one thread so far.
  * @example poolInfo() // { workers: 1, ready: 1, parallelRuns: 3 }
  */
-export function poolInfo(): { workers: number; ready: number; parallelRuns: number } {
-  const p = pool;
+export function poolInfo(name = "gemm"): { workers: number; ready: number; parallelRuns: number } {
+  const p = pools.get(name);
   let ready = 0;
   if (p) for (let id = 1; id <= p.workers.length; id++) if (Atomics.load(p.ctl, W.READY + id) === p.epoch) ready++;
-  return { workers: p?.workers.length ?? 0, ready, parallelRuns };
+  return { workers: p?.workers.length ?? 0, ready, parallelRuns: p?.runs ?? 0 };
 }
