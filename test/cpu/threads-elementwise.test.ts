@@ -6,6 +6,7 @@
 // worker surfaces on the caller and leaves the pool usable, and without SharedArrayBuffer
 // everything runs on the calling thread with the same results.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import fc from "fast-check";
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { config, jit, np, type NDArray } from "graft";
@@ -173,6 +174,29 @@ describe("reductions on 2 threads", () => {
     const x = np.array(data(12345, 23));
     const first = bits(np.sum(x));
     for (let i = 0; i < 30; i++) expect(bits(np.sum(x))).toEqual(first);
+  });
+});
+
+describe("random sizes, shapes and kernels", () => {
+  it("give the same bits on 1 and 2 threads, eager and jit", async () => {
+    await twoThreads();
+    const r0 = runs();
+    const kernels: Record<string, (x: NDArray) => NDArray> = {
+      tanh: np.tanh, exp: np.exp, cos: np.cos, chain: (x) => np.tanh(x.mul(1.5).add(0.5)).mul(2), scale: (x) => x.mul(3).sub(1),
+      sum: (x) => np.sum(x, -1), max: (x) => np.max(x, -1), prod: (x) => np.prod(x.mul(0.01).add(1), -1),
+      sumChain: (x) => np.sum(np.exp(x.mul(0.5)), -1), minChain: (x) => np.min(x.mul(x), -1),
+    };
+    fc.assert(fc.property(fc.integer({ min: 1, max: 20000 }), fc.integer({ min: 1, max: 5 }), fc.constantFrom("float32", "float64"),
+      fc.constantFrom(...Object.keys(kernels)), fc.integer(), (len, rows, dtype, name, seed) => {
+        const r = Math.ceil(len / rows), d = data(rows * r, seed);
+        const x = np.array(dtype === "float32" ? d : Float64Array.from(d)).reshape([rows, r]), f = kernels[name];
+        config.update("cpuThreads", 1);
+        const one = bits(f(x));
+        config.update("cpuThreads", 2);
+        expect(bits(f(x))).toEqual(one);
+        expect(bits(jit(f)(x))).toEqual(one);
+      }), { numRuns: 60 });
+    expect(runs()).toBeGreaterThan(r0);
   });
 });
 
