@@ -12,7 +12,7 @@
 import { I32, name as str, section, u32, vec } from "./wasm-encode";
 import { type Code, Fn, i32, IMPORTED, local, SIMD_OPS, v } from "./simd-math";
 import { MAX_PAGES } from "./matmul-wasm";
-import { costOf, parallelElementwise, threadCode, type ThreadCode, threadsForWork } from "./parallel";
+import { costOf, elementwiseWork, parallelElementwise, threadCode, type ThreadCode, threadsForWork } from "./parallel";
 
 /** An operand: input k (an array, or a scalar when rank 0), an earlier node, or a float32 literal. */
 export type Operand = { input: number } | { node: number } | { literal: number };
@@ -163,7 +163,7 @@ function build(chain: SimdChain): SimdKernel | null {
   const cost = costOf(chain.nodes.map((nd) => nd.op));
   let code: ThreadCode | undefined;
   const kernel = (ins: (Float32Array | number)[], out: Float32Array) => {
-    const n = out.length, T = n > CHUNK ? threadsForWork(n * cost) : 1;
+    const n = out.length, T = n > CHUNK ? threadsForWork(elementwiseWork(n, cost)) : 1;
     if (T > 1) {
       code ??= threadCode(true, assemble(chain, true));
       const arrays = ins.map((x) => (typeof x === "number" ? Float32Array.of(x) : x));

@@ -9,7 +9,7 @@ import { cPow, erf, intPow, roundHalfEven } from "./math";
 import { alloc, type CpuIn, type Kernel } from "./util";
 import { simdOp } from "./elementwise-wasm";
 import { SIMD_ONLY } from "./simd-math";
-import { COST, parallelElementwise, threadCode, type ThreadCode, threadsForWork } from "./parallel";
+import { elementwiseWork, JS_COST, parallelElementwise, threadCode, type ThreadCode, threadsForWork } from "./parallel";
 
 type F1 = (x: number) => number;
 type F2 = (a: number, b: number) => number;
@@ -55,7 +55,7 @@ function compiled(body: string): Loop | null {
  * element is computed by the same code on every thread.
  */
 function runLoop(loop: Loop, xs: TypedArray, ys: TypedArray | null, out: TypedArray, mode: number, cost: number): void {
-  const n = out.length, T = threadsForWork(n * cost);
+  const n = out.length, T = threadsForWork(elementwiseWork(n, cost));
   if (T > 1) {
     const ins = ys ? [xs, ys] : [xs], scalar = [mode === 1, mode === 2].slice(0, ins.length);
     const sub = (x: TypedArray, sc: boolean, lo: number, hi: number) => (sc ? x : x.subarray(lo, hi));
@@ -84,7 +84,7 @@ export function unary(f: ByDType<F1>, src?: string, op?: string): Kernel<{}> {
     const k = outAval.dtype === "float32" ? simdFor(op, [x], out.length) : null;
     if (k) { k([xs as Float32Array], out as Float32Array); return [out]; }
     const loop = src && isFloat(x.aval.dtype) ? compiled(src) : null;
-    if (loop) { runLoop(loop, xs, null, out, 0, COST[op!] ?? 1); return [out]; }
+    if (loop) { runLoop(loop, xs, null, out, 0, JS_COST[op!] ?? 1); return [out]; }
     const g = pick(f, x.aval.dtype);
     for (let i = 0; i < out.length; i++) out[i] = g(xs[i]);
     return [out];
@@ -103,7 +103,7 @@ export function binary(f: ByDType<F2>, src?: string, op?: string): Kernel<{}> {
       return [out];
     }
     const loop = src && isFloat(a.aval.dtype) ? compiled(src) : null;
-    if (loop) { runLoop(loop, as, bs, out, a.aval.ndim === 0 && n !== 1 ? 1 : b.aval.ndim === 0 && n !== 1 ? 2 : 0, COST[op!] ?? 1); return [out]; }
+    if (loop) { runLoop(loop, as, bs, out, a.aval.ndim === 0 && n !== 1 ? 1 : b.aval.ndim === 0 && n !== 1 ? 2 : 0, JS_COST[op!] ?? 1); return [out]; }
     const g = pick(f, a.aval.dtype);
     if (a.aval.ndim === 0 && n !== 1) { const av = as[0]; for (let i = 0; i < n; i++) out[i] = g(av, bs[i]); }
     else if (b.aval.ndim === 0 && n !== 1) { const bv = bs[0]; for (let i = 0; i < n; i++) out[i] = g(as[i], bv); }

@@ -3,13 +3,14 @@
 // folds each chunk straight into the accumulators, so the operand never exists at full size
 // (a SIMD kernel's chunks are folded where the kernel wrote them, in its scratch memory).
 // Each chunk holds the operand's elements in its dtype (the loop rounds them exactly as the
-// interpreter's array does) and every output folds its elements in order in a double, as
-// reduce.ts does: fused results are bit-identical to eager ones.
+// interpreter's array does) and every output folds its elements in the order reduce.ts does
+// (in a double; rows of PARALLEL.minSplit elements or more in the blocks parallel.ts
+// defines, which big loops run on several threads): fused results are bit-identical to eager ones.
 import type { JaxprEqn, Var } from "../../core/jaxpr";
 import { allocate, type DType, type TypedArray } from "../../core/dtype";
 import { CHUNK, type ChunkSink, constBytes } from "./elementwise-wasm";
 import { foldOf, monoid } from "./reduce";
-import { type LoopCode, PARALLEL, parallelReduce, threadsForWork } from "./parallel";
+import { type LoopCode, PARALLEL, parallelReduce, reduceWork, threadsForWork } from "./parallel";
 
 const NAMES: Record<string, string> = { reduce_sum: "sum", reduce_prod: "prod", reduce_max: "max", reduce_min: "min" };
 
@@ -53,7 +54,7 @@ export const canFold = (red: FusedReduce, d: DType): boolean => foldOf(red.name,
  */
 export function runFused(chunks: Chunks, ins: TypedArray[], n: number, red: FusedReduce, d: DType, out: TypedArray, code?: LoopCode): void {
   const f = foldOf(red.name, d)!, { init, step } = monoid(red.name, d), r = red.r;
-  const T = code ? threadsForWork(n * (code.cost + 1)) : 1;
+  const T = code ? threadsForWork(reduceWork(n, red.name, code.cost)) : 1;
   if (T === 1 && r < PARALLEL.minSplit) {
     const st = Float64Array.of(init, r, 0);
     chunks(ins, n, (c, at, m) => f.fn(c, at, at + m, st, out, r, init));

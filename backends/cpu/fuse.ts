@@ -291,7 +291,7 @@ export function compileCpu(backend: Backend, j: Jaxpr, pure: (prim: string) => b
     let fn: ReturnType<typeof jsLoop>;
     try {
       fn = jsLoop(`"use strict"; ${pre.join(" ")} for (let i = 0; i < out.length; i++) { ${lines.join(" ")} }`,
-        inputs.map((x) => x.aval.ndim === 0 && v.aval.size !== 1), costOf(prims));
+        inputs.map((x) => x.aval.ndim === 0 && v.aval.size !== 1), costOf(prims, true));
     } catch { return null; }   // no Function (strict CSP): the interpreter runs the jaxpr
     steps.push(withReduction({ kind: "loop", fn, inputs, output: v, thread: fn.thread }));
   }

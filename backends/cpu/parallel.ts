@@ -26,23 +26,38 @@ import { blockTask } from "./parallel-task";
 import { CTRL_BYTES, MAX_THREADS, runThreads, type Task, threadsFor, W } from "./threads";
 
 /**
- * When work is split across threads. `minWork`: elements × the kernel's cost per element
- * (COST: 1 for an add) from which a kernel runs on the pool; `block`: elements per block of
- * an elementwise kernel; `minSplit` and `rowBlock`: see the header (they define the order of
- * big float sums, so they are the same for eager and jit). Measured on 2 cores: see
- * bench/RESULTS.md. Tests lower them to send small arrays through the threads.
+ * When work is split across threads. `minWork`: the work (see elementwiseWork, reduceWork;
+ * an add of one element costs 1) from which a kernel runs on the pool; `staging`: the cost
+ * per element of copying a worker's operands in and its results out, which the caller does
+ * (so memory-bound kernels, whose whole cost that is, stay on one thread); `block`: elements
+ * per block of an elementwise kernel; `minSplit` and `rowBlock`: see the header (they define
+ * the order of big float sums, so they are the same for eager and jit). Measured on 2 cores
+ * (see the commit and bench/elementwise-cpu.ts): tanh pays from ~2^19 elements, the float64
+ * Math.exp loop from ~2^17, max from ~2^20, sum from ~2^21; adds and multiplies never.
+ * Tests lower them to send small arrays through the threads.
  */
-export const PARALLEL = { minWork: 2 ** 21, block: 2 ** 15, minSplit: 2 ** 18, rowBlock: 2 ** 16 };
+export const PARALLEL = { minWork: 2 ** 22, staging: 2, block: 2 ** 15, minSplit: 2 ** 18, rowBlock: 2 ** 16 };
 
 /**
- * Relative cost per element of each primitive (an add = 1), for the work estimate. Measured
- * with WebAssembly SIMD float32 kernels and the JS float64 loops (Math.*), rounded.
+ * Cost per element of each primitive relative to an add, for the work estimate (rounded
+ * from timings): in the float32 WebAssembly SIMD kernels (COST), and in the JS loops over
+ * float64 (JS_COST), where Math.* calls cost more than SIMD polynomials; unlisted ones cost 1.
  */
 export const COST: Record<string, number> = {
-  exp: 8, log: 8, expm1: 10, log1p: 12, tanh: 10, logistic: 10, sin: 12, cos: 12, tan: 14,
-  div: 2, sqrt: 2,
+  exp: 8, log: 8, expm1: 10, log1p: 12, tanh: 10, logistic: 10, sin: 12, cos: 12, tan: 14, div: 2, sqrt: 2,
 };
-export const costOf = (ops: readonly string[]): number => ops.reduce((c, op) => c + (COST[op] ?? 1), 0);
+export const JS_COST: Record<string, number> = {
+  exp: 30, log: 30, expm1: 30, log1p: 30, tanh: 40, logistic: 35, sin: 40, cos: 40, tan: 50, div: 2, sqrt: 2,
+};
+/** Cost per element of a reduction's fold: the sum's adds depend on each other; max and min test for NaN. */
+export const FOLD_COST: Record<string, number> = { sum: 2, prod: 2, max: 4, min: 4 };
+/** The cost per element of a chain of primitives. */
+export const costOf = (ops: readonly string[], js = false): number => ops.reduce((c, op) => c + ((js ? JS_COST : COST)[op] ?? 1), 0);
+/** The work of an elementwise kernel over n elements: what threads can share beyond the copies. */
+export const elementwiseWork = (n: number, cost: number): number => n * Math.max(0, cost - PARALLEL.staging);
+/** The work of a reduction of n elements (of a fused loop of cost `loop` per element, 0 for an array): only operands are copied. */
+export const reduceWork = (n: number, fold: string, loop = 0): number =>
+  n * (Math.max(0, loop - PARALLEL.staging / 2) + (FOLD_COST[fold] ?? 2));
 
 /**
  * What worker threads need to run a fused loop (fuse.ts) over a range: its code (a SIMD
@@ -61,7 +76,7 @@ export function jsLoop(body: string, scalar: boolean[], cost: number): ((ins: Ty
   let code: ThreadCode | undefined;
   const thread: LoopCode = { wasm: false, scalar, cost, code: () => (code ??= threadCode(false, { params, body })) };
   const run = (ins: TypedArray[], out: TypedArray) => {
-    const n = out.length, T = threadsForWork(n * cost);
+    const n = out.length, T = threadsForWork(elementwiseWork(n, cost));
     if (T > 1 && parallelElementwise(T, thread.code(), ins, scalar, out, 3, undefined,
       (lo, hi) => fn(ins.map((x, k) => (scalar[k] ? x : x.subarray(lo, hi))), out.subarray(lo, hi)))) return;
     fn(ins, out);
@@ -86,6 +101,8 @@ const CODE_AT = CTRL_BYTES, CONST_AT = 15 * 65536, SCRATCH_AT = 16 * 65536;
 const CHUNK = 4096, SCRATCH_BYTES = CHUNK * 8 + 64;
 const STAGE_AT = SCRATCH_AT + MAX_THREADS * SCRATCH_BYTES;
 const PAGE = 65536;
+/** Bytes of staged operands the shared memory may grow to. */
+const MAX_STAGE = 2 ** 30;
 const JOB = W.JOB;
 const C = { LEFT: 8, BACK: 9, STAGED: 10 } as const;
 const DT: Record<string, number> = { Float32Array: 0, Float64Array: 1, Int32Array: 2, Uint32Array: 3, Uint8Array: 4 };
@@ -149,6 +166,8 @@ interface Job {
  */
 function drive(T: number, job: Job, front: (b: number) => void, staged: (b: number) => [number, number]): { s: Shared; first: number; layout: Layout } | null {
   const lay = layout(job);
+  // a memory never shrinks: bigger jobs stay on this thread; so do arrays the workers cannot view
+  if (lay.end > MAX_STAGE || ![...job.ins, ...(job.out ? [job.out] : [])].every((x) => x.constructor.name in DT)) return null;
   const s = memory(lay.end);
   if (!s) return null;
   const { u, i32, u8, f64 } = s;

@@ -6,7 +6,7 @@ import type { ArgReduceParams, CumulativeParams, DotGeneralParams, ReduceParams 
 import { prod } from "../../core/shape";
 import { fastDotGeneral } from "./matmul";
 import { alloc, aroundAxis, generated, type Kernel, permuted } from "./util";
-import { type Fold, PARALLEL, parallelReduce, threadCode, type ThreadCode, threadsForWork } from "./parallel";
+import { type Fold, PARALLEL, parallelReduce, reduceWork, threadCode, type ThreadCode, threadsForWork } from "./parallel";
 
 type Combine = (acc: number, v: number) => number;
 interface Monoid { init: number; step: Combine }
@@ -88,8 +88,6 @@ export function foldOf(name: string, d: DType): FoldCode | null {
 }
 /** Typed arrays the worker threads can view (parallel-task.ts). */
 const THREADABLE = new Set(["float32", "float64", "int32", "uint32", "bool"]);
-/** Work per element of a fold (parallel.ts COST units): max and min test for NaN. */
-const FOLD_COST: Record<string, number> = { max: 2, min: 2 };
 
 /**
  * Folds rows of r elements (n in all) of `t` into `out` on several threads, or in the
@@ -98,7 +96,7 @@ const FOLD_COST: Record<string, number> = { max: 2, min: 2 };
  */
 function bigReduction(name: string, d: DType, t: TypedArray, n: number, r: number, out: TypedArray): boolean {
   if (r === 0 || n === 0 || !THREADABLE.has(d)) return false;
-  const T = threadsForWork(n * (FOLD_COST[name] ?? 1));
+  const T = threadsForWork(reduceWork(n, name));
   if (T === 1 && r < PARALLEL.minSplit) return false;
   const f = foldOf(name, d);
   if (!f) return false;

@@ -15,9 +15,10 @@ import { poolInfo } from "../../backends/cpu/threads";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const saved = { ...PARALLEL, threads: config.get("cpuThreads") };
-// Small thresholds: 2 threads from 4096 units of work, blocks of 1024 elements, rows of
-// 3000 elements and more reduced in blocks of 1000.
-const KNOBS = { minWork: 4096, block: 1024, minSplit: 3000, rowBlock: 1000 };
+// Small thresholds: 2 threads from 4096 units of work, counting no copies (so that adds go
+// to the threads too), blocks of 1024 elements, rows of 3000 elements and more reduced in
+// blocks of 1000.
+const KNOBS = { minWork: 4096, staging: 0, block: 1024, minSplit: 3000, rowBlock: 1000 };
 beforeAll(() => { Object.assign(PARALLEL, KNOBS); });
 afterAll(() => { const { threads, ...p } = saved; Object.assign(PARALLEL, p); config.update("cpuThreads", threads); });
 
@@ -84,16 +85,18 @@ describe("elementwise kernels on 2 threads", () => {
   });
   it("stays on the calling thread below the threshold", async () => {
     await twoThreads();
-    PARALLEL.minWork = 60000;
+    // the default copying cost: tanh (10 per element) counts 8, an add nothing
+    Object.assign(PARALLEL, { minWork: 60000, staging: 2 });
     try {
       const r0 = runs();
-      np.tanh(np.array(data(5999, 3))).dataSync();   // tanh costs 10 per element
-      np.add(np.array(data(59999, 4)), 1).dataSync();
+      np.tanh(np.array(data(7499, 3))).dataSync();
+      np.add(np.array(data(200000, 4)), 1).dataSync();
+      np.exp(np.array(Float64Array.from(data(1999, 4)))).dataSync();   // Math.exp: 30
       expect(runs()).toBe(r0);
-      np.tanh(np.array(data(6000, 3))).dataSync();
-      np.add(np.array(data(60000, 4)), 1).dataSync();
+      np.tanh(np.array(data(7500, 3))).dataSync();
+      np.exp(np.array(Float64Array.from(data(2143, 4)))).dataSync();
       expect(runs()).toBe(r0 + 2);
-    } finally { PARALLEL.minWork = KNOBS.minWork; }
+    } finally { Object.assign(PARALLEL, KNOBS); }
   });
 });
 
@@ -207,7 +210,9 @@ describe("failures on the pool", () => {
     const bad = threadCode(false, { params: ["xs", "ys", "out", "mode"], body: "throw new Error('planted failure in a worker')" });
     const T = threadsForWork(n);
     expect(T).toBe(2);
-    expect(() => parallelElementwise(T, bad, [x], [false], out, 0, undefined, (lo, hi) => out.set(x.subarray(lo, hi), lo)))
+    // the caller's blocks take 10 ms each, so that the worker surely claims some
+    const nap = new Int32Array(new SharedArrayBuffer(4));
+    expect(() => parallelElementwise(T, bad, [x], [false], out, 0, undefined, (lo, hi) => { Atomics.wait(nap, 0, 0, 10); out.set(x.subarray(lo, hi), lo); }))
       .toThrow(/cpu threads: a worker thread failed while running a kernel: planted failure in a worker/);
     const [one, two] = await oneAndTwo(() => [np.tanh(np.array(x))]);
     expect(two).toEqual(one);
@@ -215,7 +220,9 @@ describe("failures on the pool", () => {
   it("an error on the calling thread's blocks reaches the caller, and the pool keeps working", async () => {
     await twoThreads();
     const n = 20000, x = data(n, 31), out = new Float32Array(n);
-    const code = threadCode(false, { params: ["xs", "ys", "out", "mode"], body: "for (let i = 0; i < out.length; i++) out[i] = xs[i];" });
+    // the workers' blocks take 5 ms each, so that the caller surely claims one
+    const code = threadCode(false, { params: ["xs", "ys", "out", "mode"],
+      body: "const t = Date.now(); while (Date.now() - t < 5); for (let i = 0; i < out.length; i++) out[i] = xs[i];" });
     expect(() => parallelElementwise(2, code, [x], [false], out, 0, undefined, () => { throw new Error("planted failure on the caller"); }))
       .toThrow(/planted failure on the caller/);
     // and a correct job right after, through the same code
