@@ -31,8 +31,6 @@ export type ChunkSink = (heap: Float32Array, at: number, m: number) => void;
  */
 export type SimdKernel = ((ins: (Float32Array | number)[], out: Float32Array) => void) & {
   chunks: (ins: (Float32Array | number)[], n: number, sink: ChunkSink) => void;
-  /** the kernel on this thread only */
-  serial: (ins: (Float32Array | number)[], out: Float32Array) => void;
   /** work per element (parallel.ts COST) and the code worker threads run */
   cost: number; threadCode: () => ThreadCode;
 };
@@ -162,13 +160,14 @@ function build(chain: SimdChain): SimdKernel | null {
   };
   const cost = costOf(chain.nodes.map((nd) => nd.op));
   let code: ThreadCode | undefined;
+  const shared = () => (code ??= threadCode(true, assemble(chain, true)));
+  // Big calls: the caller runs blocks of elements here, worker threads others (parallel.ts).
   const kernel = (ins: (Float32Array | number)[], out: Float32Array) => {
     const n = out.length, T = n > CHUNK ? threadsForWork(elementwiseWork(n, cost)) : 1;
     if (T > 1) {
-      code ??= threadCode(true, assemble(chain, true));
       const arrays = ins.map((x) => (typeof x === "number" ? Float32Array.of(x) : x));
       const sub = (lo: number, hi: number) => ins.map((x) => (typeof x === "number" ? x : x.subarray(lo, hi)));
-      if (parallelElementwise(T, code, arrays, ins.map((x) => typeof x === "number"), out, 0, constBytes(),
+      if (parallelElementwise(T, shared(), arrays, ins.map((x) => typeof x === "number"), out, 0, constBytes(),
         (lo, hi) => serial(sub(lo, hi), out.subarray(lo, hi)))) return;
     }
     serial(ins, out);
@@ -181,12 +180,11 @@ function build(chain: SimdChain): SimdKernel | null {
       sink(heap, outBase, m);
     }
   };
-  return Object.assign(kernel, { chunks, serial, cost, threadCode: () => (code ??= threadCode(true, assemble(chain, true))) });
+  return Object.assign(kernel, { chunks, cost, threadCode: shared });
 }
 
 /** The kernels' constants as they sit in the memory (the shared memory gets a copy). */
-const constBytes = (): Uint8Array => new Uint8Array(state!.mem.buffer, POOL_AT, 16 * pool.size);
-export { constBytes };
+export const constBytes = (): Uint8Array => new Uint8Array(state!.mem.buffer, POOL_AT, 16 * pool.size);
 
 /** True where WebAssembly SIMD kernels can be compiled here (else the JS loops run). */
 export const simdAvailable = (): boolean => runtime() !== null;
