@@ -23,7 +23,8 @@ export interface Backend {
   /** Ties a buffer's release to the array holding it (device memory outside the JS heap). */
   adopt?(owner: object, buffer: Buffer): void;
   /** A whole-program executable for a jaxpr (jit), or null to evaluate it equation by equation. */
-  compile?(jaxpr: import("../core/jaxpr").Jaxpr): { run(args: readonly import("../core/array").ConcreteArray[]): import("../core/array").ConcreteArray[] } | null;
+  /** `run`'s `donated[i]`: args[i] is dead after the call, so its storage may hold an output (jit's donateArgnums). */
+  compile?(jaxpr: import("../core/jaxpr").Jaxpr): { run(args: readonly import("../core/array").ConcreteArray[], donated?: readonly boolean[]): import("../core/array").ConcreteArray[] } | null;
   /** Device memory in use and pooled, where the backend manages it. */
   memory?(): { liveBytes: number; liveBuffers: number; pooledBytes: number; pooledBuffers: number };
 }

@@ -10,10 +10,11 @@ const arr = (n: number, shape: number[], seed: number, scale = 1) => np.array(ra
 
 /**
  * One Adam step of the MNIST-shaped MLP (ReLU, softmax cross-entropy over a batch of
- * random data) as `nn.trainStep`, jitted or eager; each call advances the model.
+ * random data) as `nn.trainStep`, jitted (donating the model and optimizer state unless
+ * `donate` is false) or eager; each call advances the model.
  * Returns the step, which gives back the loss.
  */
-export function graftMlpStep(dims: Sizes["mlp"], useJit: boolean): () => NDArray {
+export function graftMlpStep(dims: Sizes["mlp"], useJit: boolean, donate = true): () => NDArray {
   const { B, D, H, C } = dims;
   let model = new nn.MLP({ inSize: D, outSize: C, widthSize: H, depth: 2, activation: "relu", key: random.key(0) });
   const x = arr(B * D, [B, D], 2), y = np.array(randInts(B, C, 3), { shape: [B] });
@@ -21,7 +22,9 @@ export function graftMlpStep(dims: Sizes["mlp"], useJit: boolean): () => NDArray
     np.mean(nn.losses.softmaxCrossEntropyWithIntegerLabels(vmap((xi: NDArray) => m.forward(xi))(xb), yb));
   const opt = nn.optim.adam(ADAM.lr, { b1: ADAM.b1, b2: ADAM.b2, eps: ADAM.eps });
   let state = opt.init(model);
-  const step = useJit ? jit(nn.trainStep(loss, opt)) : nn.trainStep(loss, opt);
+  // The model and optimizer state are donated, as a JAX training loop does: the new
+  // parameters and moments are computed into the old ones' storage.
+  const step = useJit ? jit(nn.trainStep(loss, opt), { donateArgnums: donate ? [0, 1] : [] }) : nn.trainStep(loss, opt);
   return () => {
     let l: NDArray;
     [model, state, l] = step(model, state, x, y);

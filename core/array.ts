@@ -175,6 +175,7 @@ const decode = (data: TypedArray, d: DType): TypedArray => (d === "float16" ? fr
 
 export class ConcreteArray extends NDArray {
   #buffer: Buffer | null;
+  #donated = false;
   readonly #aval: ShapedArray;
   constructor(readonly backend: Backend, buffer: Buffer, aval: ShapedArray) {
     super();
@@ -187,7 +188,9 @@ export class ConcreteArray extends NDArray {
   get device(): string { return this.backend.name; }
   get buffer(): Buffer {
     if (this.#buffer === null) {
-      throw new ReferenceError(`array ${this.#aval.str()} was disposed; it cannot be used any more.`);
+      throw new ReferenceError(this.#donated
+        ? `array ${this.#aval.str()} was donated to a jit call (donateArgnums) and cannot be used any more; use the call's outputs, or leave the argument out of donateArgnums.`
+        : `array ${this.#aval.str()} was disposed; it cannot be used any more.`);
     }
     return this.#buffer;
   }
@@ -205,6 +208,15 @@ export class ConcreteArray extends NDArray {
   override async data(): Promise<TypedArray> { return decode(await this.backend.read(this.buffer, this.#aval), this.#aval.dtype); }
   override dispose(): void {
     if (this.#buffer !== null) { this.backend.dispose(this.#buffer); this.#buffer = null; }
+  }
+  /**
+   * jit's donateArgnums: the array is no longer usable after the call; its storage is freed,
+   * unless an output of the call now holds it (`free` false).
+   */
+  donate(free: boolean): void {
+    if (free) this.dispose();
+    this.#buffer = null;
+    this.#donated = true;
   }
   override toString(): string { return formatArray(this.dataSync(), this.#aval.shape, this.#aval.dtype); }
   /** JAX-style repr, used by console.log / util.inspect. */

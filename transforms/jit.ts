@@ -6,14 +6,15 @@ import { ConcreteArray, type NDArray } from "../core/array";
 import { msg } from "../core/errors";
 import { ClosedJaxpr, Jaxpr } from "../core/jaxpr";
 import { definePrimitive, type Primitive } from "../core/primitive";
-import { withTrace } from "../core/trace";
+import { currentTrace, evalTrace, withTrace } from "../core/trace";
 import { evalJaxpr, leafAval, traceToJaxpr } from "../core/tracing";
 import * as tree from "../core/tree";
 import { simplify } from "./passes/simplify";
 import { jvpOfCall, run, stage, vmapOfCall } from "./staging";
 import { leafArrays, normalizeArgnums } from "./util";
 
-export interface PjitParams { jaxpr: Jaxpr; name: string }
+/** `donated` (top-level calls only): per input, whether its storage may hold an output (donateArgnums). */
+export interface PjitParams { jaxpr: Jaxpr; name: string; donated?: readonly boolean[] }
 
 export const pjit: Primitive<PjitParams> = definePrimitive<PjitParams>("pjit", {
   abstractEval: (avals, { jaxpr, name }) => {
@@ -23,7 +24,7 @@ export const pjit: Primitive<PjitParams> = definePrimitive<PjitParams>("pjit", {
     return jaxpr.outAvals;
   },
   // Backends that compile whole programs (WebGPU) run the jaxpr as fused kernels.
-  impl: (args, { jaxpr }) => run(jaxpr, args),
+  impl: (args, { jaxpr, donated }) => run(jaxpr, args, donated),
   jvp: (primals, tangents, { jaxpr, name }) =>
     jvpOfCall(jaxpr, primals, tangents, (args, body) => pjit.bind(args, { jaxpr: body, name: `jvp(${name})` }), true),
   batch: (args, dims, { jaxpr, name }, size) =>
@@ -33,6 +34,13 @@ export const pjit: Primitive<PjitParams> = definePrimitive<PjitParams>("pjit", {
   partialEval: (trace, args, { jaxpr }) => withTrace(trace, () => evalJaxpr(jaxpr, [], args)),
 });
 
+/**
+ * `staticArgnums`: arguments traced as constants (one compilation per value). `donateArgnums`:
+ * arguments the caller gives up (every array leaf of them): outputs may be computed into
+ * their storage (on the CPU, where the program's liveness allows: a training step's new
+ * parameters into the old ones), and after the call they throw when used, as in JAX. Ignored
+ * under transforms. `cacheSize`: compiled programs kept (LRU, default 64).
+ */
 export interface JitOpts { staticArgnums?: number | readonly number[]; donateArgnums?: number | readonly number[]; cacheSize?: number }
 
 interface Entry { jaxpr: Jaxpr; consts: NDArray[]; outTree: tree.TreeDef; inTree: tree.TreeDef }
@@ -60,6 +68,7 @@ function staticKey(v: unknown): string {
  * argument values), simplifies the program and reuses it on later calls.
  * @example const step = jit((w, x) => np.tanh(np.matmul(x, w))); step(w, x)
  * @example const f = jit((x, n) => x.mul(n), { staticArgnums: 1 })
+ * @example const step = jit(nn.trainStep(loss, opt), { donateArgnums: [0, 1] }); [model, state] = step(model, state, x, y)
  */
 export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOpts = {}): F {
   const cache = new Map<string, Entry>();
@@ -67,6 +76,12 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOpts = {})
   const name = f.name || "fn";
   const wrapped = (...args: unknown[]) => {
     const statics = opts.staticArgnums === undefined ? [] : normalizeArgnums("jit", opts.staticArgnums, args.length);
+    const donate = opts.donateArgnums === undefined ? [] : normalizeArgnums("jit", opts.donateArgnums, args.length);
+    const both = donate.find((i) => statics.includes(i));
+    if (both !== undefined) {
+      throw new TypeError(msg("jit", "an argument cannot be both static and donated (a static argument has no buffer to give)",
+        `argument ${both} in staticArgnums and donateArgnums`, "Remove it from one of them."));
+    }
     const dyn = args.map((a, i) => (statics.includes(i) ? null : a));
     const [leaves, inTree] = tree.flatten(dyn);
     const arrs = leafArrays("jit", leaves);
@@ -98,10 +113,31 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOpts = {})
         if (cache.size > maxSize) cache.delete(cache.keys().next().value!);
       }
     }
-    const outs = pjit.bind([...entry.consts, ...arrs], { jaxpr: entry.jaxpr, name });
+    // Donation applies to calls on concrete arrays outside any transform, as in JAX.
+    const donated = donate.length > 0 && currentTrace() === evalTrace && arrs.every((a) => a instanceof ConcreteArray)
+      ? dyn.flatMap((a, i) => tree.leaves(a).map(() => donate.includes(i))) : null;
+    const use = donated && donated.length === arrs.length && donated.includes(true);
+    const outs = pjit.bind([...entry.consts, ...arrs], {
+      jaxpr: entry.jaxpr, name, donated: use ? [...entry.consts.map(() => false), ...donated] : undefined,
+    });
+    if (use) invalidateDonated(arrs.filter((_, i) => donated[i]) as ConcreteArray[], outs);
     return tree.unflatten(entry.outTree, outs);
   };
   return wrapped as F;
+}
+
+/**
+ * After a call, donated arguments are no longer usable (reading one throws), as in JAX: their
+ * storage may now hold an output. One that is itself an output stays valid, as does one whose
+ * storage an output shares on a device that tracks storage by owner (not the CPU).
+ */
+function invalidateDonated(donated: readonly ConcreteArray[], outs: readonly NDArray[]): void {
+  for (const a of new Set(donated)) {
+    if (a.disposed) continue;
+    const shared = outs.some((o) => o === a || (o instanceof ConcreteArray && !o.disposed && o.buffer === a.buffer));
+    if (!shared) a.donate(true);
+    else if (a.backend.name === "cpu" && !outs.includes(a)) a.donate(false);
+  }
 }
 
 /** The simplified program jit would run for these arguments. */

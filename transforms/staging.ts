@@ -40,11 +40,11 @@ const open = (p: Program): Staged =>
  * kernels; fused loops on the CPU), so jit bodies and the bodies of scan, while and cond
  * loops are fused too; under a transform it is evaluated equation by equation.
  */
-export function run(j: Jaxpr, args: NDArray[]): NDArray[] {
+export function run(j: Jaxpr, args: NDArray[], donated?: readonly boolean[]): NDArray[] {
   if (currentTrace() === evalTrace && args.every((a) => a instanceof ConcreteArray)) {
     const cs = args as ConcreteArray[];
     const exe = (cs.find((a) => a.backend.name !== "cpu") ?? cs[0])?.backend.compile?.(j);
-    if (exe) return exe.run(args as ConcreteArray[]);
+    if (exe) return exe.run(args as ConcreteArray[], donated);
   }
   return evalJaxpr(j, [], args);
 }

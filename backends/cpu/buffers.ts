@@ -84,6 +84,37 @@ export function planBuffers(steps: readonly StepUse[], outputs: ReadonlySet<Var>
   return { slots, bytes };
 }
 
+/**
+ * Donation (jit's donateArgnums): per step, per output, the index of the donated input whose
+ * storage it is computed into, or -1. Only outputs the plan gives no slot (those that leave
+ * the call) take one, each input at most once: an input of the output's dtype and size that
+ * no output shares storage with, no opaque step reads, and nothing reads after the step; the
+ * step reading it last may take it only where it computes in place (`inPlace`: an
+ * elementwise loop reads each element before writing it).
+ */
+export function planDonation(steps: readonly StepUse[], plan: BufferPlan, outputs: ReadonlySet<Var>, invars: readonly Var[],
+                             donated: readonly boolean[], inPlace: readonly boolean[]): number[][] {
+  const owner = new Map<Var, Var>();
+  const own = (v: Var): Var => owner.get(v) ?? v;
+  steps.forEach((s) => { if (s.alias) owner.set(s.outs[0], own(s.reads[0])); });
+  const held = new Set<Var>([...outputs].map(own));
+  const lastUse = new Map<Var, number>();
+  steps.forEach((s, k) => s.reads.forEach((x) => { lastUse.set(own(x), k); if (s.opaque) held.add(own(x)); }));
+  const seen = new Set<Var>();
+  // donated inputs not yet given away, with the last step reading them
+  const left = invars.flatMap((v, i) => {
+    const ok = donated[i] && !held.has(v) && !seen.has(v) && byteLength(v) > 0;
+    seen.add(v);
+    return ok ? [{ i, v, last: lastUse.get(v) ?? -1 }] : [];
+  });
+  return steps.map((s, k) => s.outs.map((v, o) => {
+    if (!s.slottable[o] || s.alias || plan.slots[k][o] >= 0 || own(v) !== v) return -1;
+    const at = left.findIndex((d) => d.v.aval.dtype === v.aval.dtype && d.v.aval.size === v.aval.size &&
+      (d.last < k || (d.last === k && inPlace[k])));
+    return at < 0 ? -1 : left.splice(at, 1)[0].i;
+  }));
+}
+
 /** The slots' storage, made on first use and kept by the executable; views per value. */
 export class SlotBuffers {
   private buffers: ArrayBuffer[] = [];

@@ -18,7 +18,7 @@ import { FLOAT_SRC } from "./elementwise";
 import { hasSimd, type Operand, simdAvailable, simdKernel, type SimdChain } from "./elementwise-wasm";
 import { SIMD_ONLY } from "./simd-math";
 import { canFold, type Chunks, type FusedReduce, jsChunks, reductionOf, runFused } from "./fuse-reduce";
-import { type BufferPlan, planBuffers, SlotBuffers, type StepUse } from "./buffers";
+import { type BufferPlan, planBuffers, planDonation, SlotBuffers, type StepUse } from "./buffers";
 import type { CpuIn } from "./util";
 import { foldDotTransposes, movesUnitAxesOnly } from "./fold-transpose";
 import { costOf, jsLoop, type LoopCode } from "./parallel";
@@ -92,9 +92,14 @@ export class CpuExecutable {
   private readonly buffers: SlotBuffers;
   /** Set during run: a call made while one runs (a callback re-entering it) uses fresh buffers. */
   private running = false;
+  private readonly plan: BufferPlan;
+  /** donation plans (buffers.ts planDonation) by which inputs are donated */
+  private readonly donations = new Map<string, number[][]>();
   constructor(private readonly backend: Backend, private readonly jaxpr: Jaxpr, readonly steps: Step[],
-              private readonly plan: BufferPlan, private readonly kernelOf: (prim: string) => IntoKernel | null) {
-    this.buffers = new SlotBuffers(plan.bytes);
+              private readonly uses: StepUse[], private readonly outputs: ReadonlySet<Var>,
+              private readonly kernelOf: (prim: string) => IntoKernel | null) {
+    this.plan = planBuffers(uses, outputs);
+    this.buffers = new SlotBuffers(this.plan.bytes);
     this.aliasing = steps.map((s) => s.kind === "eqn" && aliases(s.eqn));
     this.reshapes = steps.map((s) => s.kind === "eqn" && reshapeLike(s.eqn));
   }
@@ -109,27 +114,60 @@ export class CpuExecutable {
   get simdLoopCount(): number { return this.steps.filter((s) => s.kind === "loop" && s.simd).length; }
   /** reductions computed in their operand's loop */
   get fusedReductionCount(): number { return this.steps.filter((s) => s.kind === "loop" && s.reduce).length; }
-  run(args: readonly ConcreteArray[]): ConcreteArray[] {
-    if (this.running) return this.runWith(args, false);
+  /**
+   * Runs the program. `donated[i]` (jit's donateArgnums): args[i] is not used after the call,
+   * so outputs may be computed into its storage (the caller invalidates it).
+   */
+  run(args: readonly ConcreteArray[], donated?: readonly boolean[]): ConcreteArray[] {
+    if (this.running) return this.runWith(args, false, null);
     this.running = true;
-    try { return this.runWith(args, true); } finally { this.running = false; }
+    try { return this.runWith(args, true, donated ? this.donation(args, donated) : null); } finally { this.running = false; }
   }
-  private runWith(args: readonly ConcreteArray[], reuse: boolean): ConcreteArray[] {
+  /** Per step, per output: the index of the argument whose storage it takes, or -1; null if none does. */
+  private donation(args: readonly ConcreteArray[], donated: readonly boolean[]): number[][] | null {
+    // an argument's storage is given away only if it is a CPU array that no other argument shares
+    const ok = args.map((a, i) => !!donated[i] && a.backend === this.backend &&
+      args.every((b, j) => j === i || b.buffer !== a.buffer));
+    if (!ok.includes(true)) return null;
+    const key = ok.map(Number).join("");
+    let d = this.donations.get(key);
+    if (!d) {
+      const inPlace = this.steps.map((s) => s.kind === "loop" && !s.reduce);
+      d = planDonation(this.uses, this.plan, this.outputs, this.jaxpr.invars, ok, inPlace);
+      this.donations.set(key, d);
+    }
+    return d;
+  }
+  /** outputs computed into donated arguments' storage in the last call (tests) */
+  donatedOutputs = 0;
+  private runWith(args: readonly ConcreteArray[], reuse: boolean, give: number[][] | null): ConcreteArray[] {
     const env = new Map<Var, ConcreteArray>();
     this.jaxpr.invars.forEach((v, i) => env.set(v, args[i]));
     const read = (x: Atom): ConcreteArray => (x instanceof Literal ? scalarArray(x.value, x.aval.dtype, x.aval.weakType) as ConcreteArray : env.get(x)!);
     // debugNans checks every kernel's outputs in bindPrimitive: no direct kernel calls then
     const direct = reuse && !config.get("debugNans");
     const slots = this.plan.slots;
-    const buffer = (v: Var, slot: number): TypedArray => (reuse && slot >= 0 ? this.buffers.view(v, slot) : allocate("cpu", v.aval.dtype, v.aval.size));
+    // donated storage handed to outputs this call (a kernel that returns it unasked is copied, as for slots)
+    const taken = new Set<TypedArray>(give ? give.flat().filter((d) => d >= 0).map((d) => args[d].buffer as TypedArray) : []);
+    let used = 0;
+    const donatedTo = (k: number, i: number): TypedArray | undefined => {
+      const d = give ? give[k][i] : -1;
+      if (d < 0) return undefined;
+      used++;
+      return args[d].buffer as TypedArray;
+    };
+    const buffer = (v: Var, k: number, i: number): TypedArray => {
+      const slot = slots[k][i];
+      return (reuse && slot >= 0 ? this.buffers.view(v, slot) : donatedTo(k, i)) ?? allocate("cpu", v.aval.dtype, v.aval.size);
+    };
     this.steps.forEach((s, k) => {
       if (s.kind === "loop" && s.reduce) {
         const red = s.reduce;
-        const out = buffer(red.output, slots[k][0]);
+        const out = buffer(red.output, k, 0);
         runFused(s.chunks!, s.inputs.map((v) => env.get(v)!.buffer as TypedArray), s.output.aval.size, red, s.output.aval.dtype, out, s.thread);
         env.set(red.output, new ConcreteArray(this.backend, out, red.output.aval));
       } else if (s.kind === "loop") {
-        const out = buffer(s.output, slots[k][0]);
+        const out = buffer(s.output, k, 0);
         s.fn(s.inputs.map((v) => env.get(v)!.buffer as TypedArray), out);
         env.set(s.output, new ConcreteArray(this.backend, out, s.output.aval));
       } else if (this.reshapes[k] && read(s.eqn.inputs[0]).backend === this.backend) {
@@ -137,9 +175,9 @@ export class CpuExecutable {
       } else {
         const e = s.eqn;
         let outs: ConcreteArray[], given: (TypedArray | undefined)[] = [];
-        if (direct && slots[k].some((x) => x >= 0)) {
-          // a kernel that computes into the executable's buffers (planned only where every input is a CPU array)
-          given = e.outvars.map((v, i) => (slots[k][i] >= 0 ? this.buffers.view(v, slots[k][i]) : undefined));
+        if (direct && (slots[k].some((x) => x >= 0) || give?.[k].some((x) => x >= 0))) {
+          // a kernel that computes into the executable's buffers or donated ones (planned only where every input is a CPU array)
+          given = e.outvars.map((v, i) => (slots[k][i] >= 0 ? this.buffers.view(v, slots[k][i]) : donatedTo(k, i)));
           outs = this.kernelOf(e.prim.name)!(e.inputs.map((x) => ({ data: env.get(x as Var)!.buffer as TypedArray, aval: x.aval })), e.params, e.outvars.map((v) => v.aval), given)
             .map((o, i) => new ConcreteArray(this.backend, o, e.outvars[i].aval));
         } else outs = bindPrimitive(e.prim, e.inputs.map(read), e.params) as ConcreteArray[];
@@ -147,11 +185,12 @@ export class CpuExecutable {
           // Only the aliasing steps the plan knows of may return an operand's storage: a kernel
           // that hands back a reused buffer it was not given gets its result copied out of it.
           const o = outs[i], b = o.buffer as TypedArray;
-          const stray = reuse && !this.aliasing[k] && b !== given[i] && this.buffers.owns(b);
+          const stray = reuse && !this.aliasing[k] && b !== given[i] && (this.buffers.owns(b) || taken.has(b));
           env.set(v, stray ? new ConcreteArray(this.backend, b.slice(), o.aval) : o);
         });
       }
     });
+    this.donatedOutputs = used;
     return this.jaxpr.outvars.map(read);
   }
 }
@@ -296,7 +335,7 @@ export function compileCpu(backend: Backend, j: Jaxpr, pure: (prim: string) => b
     steps.push(withReduction({ kind: "loop", fn, inputs, output: v, thread: fn.thread }));
   }
   if (!fusedAny) return null;
-  return new CpuExecutable(backend, j, steps, planBuffers(steps.map((s) => stepUse(s, pure, kernelOf)), outputs), kernelOf);
+  return new CpuExecutable(backend, j, steps, steps.map((s) => stepUse(s, pure, kernelOf)), outputs, kernelOf);
 }
 
 const ALIASING = new Set(["reshape", "stop_gradient"]);
