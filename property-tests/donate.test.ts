@@ -20,7 +20,7 @@ function apply(op: Op, vals: NDArray[]): NDArray {
     case 3: return np.matmul(a, b);
     case 4: return np.transpose(a).mul(2);
     case 5: return a.reshape([-1]).reshape(a.shape);   // storage shared with a
-    case 6: return a.sub(np.mean(b, 0, true));
+    case 6: return a.sub(np.mean(b, 0, { keepdims: true }));
     case 7: return np.transpose(a);
     default: return np.maximum(a, b).add(1);
   }
